@@ -1,0 +1,350 @@
+"""Paper blocks and spec entries, expanded into primitive layers on the shape that reaches them.
+
+``expand(entry, shape, width)`` turns one :class:`~convcost.spec.LayerSpec` into nodes the
+walker understands: :class:`Prim` (one layer of ``layers.py``), :class:`Residual` (paths that
+meet in an add or a multiply) and :class:`Concat` (paths that meet on the channel axis), or
+nested entries of a container. Channel counts are decided here, because they depend on the
+input (a depthwise convolution has groups = C) and on ``--alpha``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+from convcost import layers as L
+from convcost.errors import ConvcostError
+from convcost.layers import LayerKind, Shape
+from convcost.spec import ACTIVATIONS, LayerSpec
+
+
+@dataclass(frozen=True, slots=True)
+class Prim:
+    """A primitive layer; ``name`` is relative to its block ('' is the block itself)."""
+
+    name: str
+    layer: L.Layer
+
+
+@dataclass(frozen=True, slots=True)
+class Residual:
+    """``body(x) (+ or *) shortcut(x)``, then ``after``; an empty shortcut is the identity."""
+
+    name: str
+    body: Sequence[Node]
+    shortcut: Sequence[Node] = ()
+    merge: LayerKind = LayerKind.ADD
+    after: Sequence[Node] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Concat:
+    """Branches on the same input, or on a channel ``split`` of it, concatenated on C."""
+
+    name: str
+    branches: Sequence[Sequence[Node]]
+    split: tuple[int, ...] | None = None
+    after: Sequence[Node] = field(default_factory=tuple)
+
+
+Node = Prim | Residual | Concat | LayerSpec
+
+
+# --- width multiplier -----------------------------------------------------------------------
+
+
+def make_divisible(value: float, divisor: int = 8) -> int:
+    """Round to the nearest multiple of ``divisor``, never below 90% of ``value``.
+
+    The rule of the MobileNetV2/V3 and EfficientNet reference code (``_make_divisible``).
+    """
+    rounded = max(divisor, int(value + divisor / 2) // divisor * divisor)
+    if rounded < 0.9 * value:
+        rounded += divisor
+    return rounded
+
+
+@dataclass(frozen=True, slots=True)
+class Width:
+    """The width multiplier alpha and the family's rounding rule.
+
+    Scaled channels are computed in floating point, exactly as the reference code does
+    (``int(32 * 0.75)`` in MobileNetV1, ``_make_divisible(c * width_mult, 8)`` in MobileNetV2),
+    so that a spec at alpha = 0.35 has the reference model's channel counts.
+    """
+
+    alpha: Fraction | None = None
+    rule: str = "int"
+
+    def channels(self, c: int, scale: bool | str | None, default: bool = True) -> int:
+        """``c`` scaled by alpha when the entry scales (``up``: only when alpha > 1)."""
+        scale = default if scale is None else scale
+        if self.alpha is None or scale is False:
+            return c
+        alpha = float(self.alpha)
+        if scale == "up":
+            alpha = max(1.0, alpha)
+        if self.rule == "divisible_by_8":
+            return make_divisible(c * alpha, 8)
+        scaled = int(c * alpha)
+        if scaled < 1:
+            raise ConvcostError(f"{c} channels scaled by alpha={self.alpha} leave none",
+                                field="cout")
+        return scaled
+
+
+# --- helpers --------------------------------------------------------------------------------
+
+
+def _activation(name: str | None) -> list[Prim]:
+    return [] if name is None else [Prim(name, L.Activation(name))]
+
+
+def _conv(name: str, layer: L.Conv2d, bn: bool, act: str | None) -> list[Prim]:
+    """A convolution, then BatchNorm and the activation: ``name``, ``name.bn``, ``name.relu``."""
+    prims = [Prim(name, layer)]
+    if bn:
+        prims.append(Prim(_sub(name, "bn"), L.BatchNorm()))
+    prims += [Prim(_sub(name, p.name), p.layer) for p in _activation(act)]
+    return prims
+
+
+def _sub(name: str, part: str) -> str:
+    return f"{name}.{part}" if name else part
+
+
+def _stride(fields: dict[str, Any], first: bool) -> tuple[int, int]:
+    """Only the first repetition of a run strides (MobileNetV2, Table 2: 's' on the first)."""
+    stride: tuple[int, int] = fields.get("stride", (1, 1))
+    return stride if first else (1, 1)
+
+
+def _get(entry: LayerSpec, key: str, default: Any) -> Any:
+    return entry.fields.get(key, default)
+
+
+# --- expansions -----------------------------------------------------------------------------
+
+
+def _expand_conv(entry: LayerSpec, shape: Shape, width: Width, first: bool) -> list[Node]:
+    f = dict(entry.fields)
+    layer = L.Conv2d(
+        cout=width.channels(f["cout"], entry.scale), k=f.get("k", (3, 3)),
+        stride=_stride(f, first), padding=f.get("padding", "same"),
+        dilation=f.get("dilation", (1, 1)), groups=f.get("groups", 1), bias=f.get("bias", False),
+    )
+    return list(_conv("", layer, f.get("bn", True), f.get("act", "relu")))
+
+
+def _depthwise(name: str, cin: Any, f: dict[str, Any], stride: tuple[int, int],
+               bn: bool, act: str | None) -> list[Prim]:
+    layer = L.Conv2d(
+        cout=cin * f.get("multiplier", 1), k=f.get("k", (3, 3)), stride=stride,
+        padding=f.get("padding", "same"), dilation=f.get("dilation", (1, 1)), groups=cin,
+        bias=f.get("bias", False),
+    )
+    return _conv(name, layer, bn, act)
+
+
+def _expand_depthwise(entry: LayerSpec, shape: Shape, width: Width, first: bool) -> list[Node]:
+    f = dict(entry.fields)
+    return list(_depthwise("", shape[2], f, _stride(f, first), f.get("bn", True),
+                           f.get("act", "relu")))
+
+
+def _expand_pointwise(entry: LayerSpec, shape: Shape, width: Width, first: bool) -> list[Node]:
+    f = dict(entry.fields)
+    layer = L.Conv2d(cout=width.channels(f["cout"], entry.scale), k=(1, 1),
+                     stride=_stride(f, first), padding=(0, 0), bias=f.get("bias", False))
+    return list(_conv("", layer, f.get("bn", True), f.get("act", "relu")))
+
+
+def _expand_separable(entry: LayerSpec, shape: Shape, width: Width, first: bool) -> list[Node]:
+    """Depthwise kxk (carrying the stride), then pointwise 1x1 (MobileNet, Figure 3)."""
+    f = dict(entry.fields)
+    bn, act = f.get("bn", True), f.get("act", "relu")
+    dw = _depthwise("dw", shape[2], f, _stride(f, first), f.get("dw_bn", bn),
+                    f.get("dw_act", act))
+    pw = L.Conv2d(cout=width.channels(f["cout"], entry.scale), k=(1, 1), padding=(0, 0),
+                  bias=f.get("bias", False))
+    return [*dw, *_conv("pw", pw, bn, act)]
+
+
+def _expand_fc(entry: LayerSpec, shape: Shape, width: Width, first: bool) -> list[Node]:
+    f = dict(entry.fields)
+    nodes: list[Node] = []
+    if not (shape[0] == 1 and shape[1] == 1):
+        nodes.append(Prim("flatten", L.Flatten()))
+    cout = width.channels(f["cout"], entry.scale, default=False)
+    nodes.append(Prim("", L.Linear(cout, f.get("bias", True))))
+    return nodes
+
+
+def _expand_simple(entry: LayerSpec, shape: Shape, width: Width, first: bool) -> list[Node]:
+    f = dict(entry.fields)
+    kind = entry.type
+    layer: L.Layer
+    if kind == "batchnorm":
+        layer = L.BatchNorm()
+    elif kind in ACTIVATIONS:
+        layer = L.Activation(kind)
+    elif kind in ("maxpool", "avgpool"):
+        k = f.get("k", (2, 2))
+        layer = L.Pool(LayerKind(kind), k=k, stride=f.get("stride", k),
+                       padding=f.get("padding", (0, 0)))
+    elif kind in ("global_avgpool", "global_maxpool"):
+        layer = L.GlobalPool(LayerKind(kind))
+    elif kind == "adaptive_avgpool":
+        layer = L.AdaptivePool(f.get("size", (1, 1)))
+    elif kind == "flatten":
+        layer = L.Flatten()
+    elif kind == "dropout":
+        layer = L.Dropout(f.get("p", 0.5))
+    else:
+        layer = L.ChannelShuffle(f.get("groups", 2))
+    return [Prim("", layer)]
+
+
+def _squeeze_excite(f: dict[str, Any], cin: int, expanded: int) -> Residual:
+    """SE (Hu et al. 2018) as MobileNetV3/EfficientNet place it after the depthwise conv:
+    global pool, 1x1 conv with bias to the squeeze channels, act, 1x1 conv back, gate, scale."""
+    base = cin if f.get("se_base", "expanded") == "input" else expanded
+    squeeze = make_divisible(int(base * f["se"]), f.get("se_divisor", 8))
+    body: list[Node] = [
+        Prim("pool", L.GlobalPool()),
+        *_conv("fc1", L.Conv2d(squeeze, (1, 1), padding=(0, 0), bias=True), False,
+               f.get("se_act", "relu")),
+        *_conv("fc2", L.Conv2d(expanded, (1, 1), padding=(0, 0), bias=True), False,
+               f.get("se_gate", "hsigmoid")),
+    ]
+    return Residual("se", body, merge=LayerKind.MULTIPLY)
+
+
+def _expand_inverted_residual(entry: LayerSpec, shape: Shape, width: Width,
+                              first: bool) -> list[Node]:
+    """MobileNetV2's inverted residual with linear bottleneck (Sandler et al. 2018, Table 1),
+    MobileNetV3's bneck and EfficientNet's MBConv: expand 1x1, depthwise kxk, optional SE,
+    linear project 1x1, and the residual add when stride 1 keeps the shape."""
+    f = dict(entry.fields)
+    cin = shape[2]
+    if not isinstance(cin, int):
+        raise ConvcostError("needs a known number of input channels", field="cout")
+    cout = width.channels(f["cout"], entry.scale)
+    if "t" in f:
+        expanded = int(round(cin * f["t"]))  # torchvision: int(round(inp * expand_ratio))
+    else:
+        expanded = width.channels(f["exp"], entry.scale)
+    stride = _stride(f, first)
+    act = f.get("act", "relu6")
+    body: list[Node] = []
+    if expanded != cin or f.get("always_expand", False):
+        body += _conv("expand", L.Conv2d(expanded, (1, 1), padding=(0, 0)), True, act)
+    body += _depthwise("dw", expanded, {"k": f.get("k", (3, 3))}, stride, True, act)
+    if f.get("se", 0):
+        body.append(_squeeze_excite(f, cin, expanded))
+    body += _conv("project", L.Conv2d(cout, (1, 1), padding=(0, 0)), True, None)
+    if stride == (1, 1) and cin == cout:
+        return [Residual("", body)]
+    if stride == (1, 1) and f.get("project_shortcut", False):
+        # pytorch-cifar's MobileNetV2 adds a 1x1 conv + BN shortcut where C changes.
+        return [Residual("", body, _projection(stride, cout, cin))]
+    return body
+
+
+def _projection(stride: tuple[int, int], cout: int, cin: Any) -> list[Node]:
+    """ResNet's option-B shortcut: 1x1 conv with the block's stride and BatchNorm, used only
+    when the shape changes (He et al. 2016, section 3.3)."""
+    if stride == (1, 1) and cin == cout:
+        return []
+    return list(_conv("downsample", L.Conv2d(cout, (1, 1), stride, (0, 0)), True, None))
+
+
+def _expand_basic(entry: LayerSpec, shape: Shape, width: Width, first: bool) -> list[Node]:
+    """ResNet's basic block: 3x3 (stride) -> BN -> ReLU -> 3x3 -> BN, + shortcut, ReLU."""
+    f = dict(entry.fields)
+    cout, stride = width.channels(f["cout"], entry.scale), _stride(f, first)
+    body = [*_conv("conv1", L.Conv2d(cout, (3, 3), stride, (1, 1)), True, "relu"),
+            *_conv("conv2", L.Conv2d(cout, (3, 3), (1, 1), (1, 1)), True, None)]
+    return [Residual("", body, _projection(stride, cout, shape[2]), after=_activation("relu"))]
+
+
+def _expand_bottleneck(entry: LayerSpec, shape: Shape, width: Width, first: bool) -> list[Node]:
+    """ResNet's bottleneck, v1.5 as in torchvision (stride on the 3x3): 1x1 -> 3x3 -> 1x1 to
+    expansion * c, each with BN, ReLU between, + shortcut, ReLU."""
+    f = dict(entry.fields)
+    c, stride = width.channels(f["cout"], entry.scale), _stride(f, first)
+    cout = c * f.get("expansion", 4)
+    body = [*_conv("conv1", L.Conv2d(c, (1, 1), padding=(0, 0)), True, "relu"),
+            *_conv("conv2", L.Conv2d(c, (3, 3), stride, (1, 1)), True, "relu"),
+            *_conv("conv3", L.Conv2d(cout, (1, 1), padding=(0, 0)), True, None)]
+    return [Residual("", body, _projection(stride, cout, shape[2]), after=_activation("relu"))]
+
+
+def _expand_shuffle_unit(entry: LayerSpec, shape: Shape, width: Width,
+                         first: bool) -> list[Node]:
+    """ShuffleNetV2's unit (Ma et al. 2018, Figure 3 c/d): with stride 1, split the channels in
+    half and transform one half; with stride 2, transform the whole input on two branches.
+    Concatenate, then shuffle the channels in 2 groups."""
+    f = dict(entry.fields)
+    cout, stride = width.channels(f["cout"], entry.scale), _stride(f, first)
+    if cout % 2:
+        raise ConvcostError(f"a shuffle unit needs an even number of channels, got {cout}",
+                            field="cout")
+    half = cout // 2
+    cin = shape[2]
+    shuffle = [Prim("shuffle", L.ChannelShuffle(2))]
+
+    def branch(tag: str) -> list[Node]:
+        return [*_conv(f"{tag}.pw1", L.Conv2d(half, (1, 1), padding=(0, 0)), True, "relu"),
+                *_depthwise(f"{tag}.dw", half, {"k": (3, 3), "padding": (1, 1)}, stride,
+                            True, None),
+                *_conv(f"{tag}.pw2", L.Conv2d(half, (1, 1), padding=(0, 0)), True, "relu")]
+
+    if stride == (1, 1):
+        if not isinstance(cin, int) or cin != cout:
+            raise ConvcostError(f"a stride-1 shuffle unit keeps its channels, but gets {cin} "
+                                f"and gives {cout}", field="cout")
+        return [Concat("", [[], branch("branch2")], split=(half, half), after=shuffle)]
+    branch1: list[Node] = [
+        *_depthwise("branch1.dw", cin, {"k": (3, 3), "padding": (1, 1)}, stride, True, None),
+        *_conv("branch1.pw", L.Conv2d(half, (1, 1), padding=(0, 0)), True, "relu"),
+    ]
+    return [Concat("", [branch1, branch("branch2")], after=shuffle)]
+
+
+def _expand_container(entry: LayerSpec, shape: Shape, width: Width, first: bool) -> list[Node]:
+    f = dict(entry.fields)
+    if entry.type == "sequence":
+        return list(f["layers"])
+    if entry.type == "residual":
+        return [Residual("", list(f["layers"]), list(f.get("shortcut", ())),
+                         after=_activation(f.get("act")))]
+    return [Concat("", [list(b) for b in f["branches"]], split=f.get("split"))]
+
+
+_EXPAND = {
+    "conv": _expand_conv,
+    "depthwise": _expand_depthwise,
+    "pointwise": _expand_pointwise,
+    "separable": _expand_separable,
+    "fc": _expand_fc,
+    "inverted_residual": _expand_inverted_residual,
+    "basic": _expand_basic,
+    "bottleneck": _expand_bottleneck,
+    "shuffle_unit": _expand_shuffle_unit,
+    "sequence": _expand_container,
+    "residual": _expand_container,
+    "concat": _expand_container,
+}
+
+
+def expand(entry: LayerSpec, shape: Shape, width: Width, *, first: bool = True) -> list[Node]:
+    """The nodes one spec entry stands for on an input of ``shape``.
+
+    ``first`` is False for the second and later repetitions of an entry with ``n``, which do
+    not stride.
+    """
+    rule = _EXPAND.get(entry.type, _expand_simple)
+    return rule(entry, shape, width, first)

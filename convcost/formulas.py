@@ -1,0 +1,270 @@
+"""Every cost formula of convcost, written once.
+
+Each function uses arithmetic operators only, so Python ints give an exact int and sympy
+symbols give an expression: the numeric path and the symbolic path are the same code, and the
+numeric path never imports sympy. Nothing here validates its arguments (``layers.py`` and
+``spec.py`` do that before calling in), and nothing branches on a value, which would fail on a
+symbol.
+
+Conventions (see docs/formulas.md):
+
+- MACs are multiply-accumulates of convolution and linear layers; bias adds are not MACs.
+- FLOPs = 2 x MACs. Papers such as MobileNet and ResNet print MACs under the name "FLOPs"
+  or "mult-adds".
+- Params are trainable parameters: weights, biases, BatchNorm gamma and beta, as
+  ``sum(p.numel() for p in model.parameters())`` counts them in PyTorch. BatchNorm's running
+  mean and variance are buffers (Keras' "non-trainable params").
+- Output size follows PyTorch's ``Conv2d`` documentation; ``same`` padding follows TensorFlow.
+
+Sources: Howard et al., "MobileNets" (2017), section 3.1, equations (1)-(5); Sandler et al.,
+"MobileNetV2" (2018); the PyTorch ``torch.nn.Conv2d`` and ``torch.nn.Linear`` documentation.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import sympy
+
+# An exact count: a Python int, or a sympy expression when some dimension is a symbol.
+Count = Any
+
+
+def exact_divide(numerator: Count, divisor: Count) -> Count:
+    """``numerator / divisor`` when ``divisor`` is known to divide ``numerator``.
+
+    Ints stay ints (``//``, exact because the caller validated divisibility); symbols keep the
+    true quotient, so a grouped convolution reads ``Cin/G`` and not ``floor(Cin/G)``.
+    """
+    if isinstance(numerator, int) and isinstance(divisor, int):
+        return numerator // divisor
+    return numerator / divisor
+
+
+# --- output size ----------------------------------------------------------------------------
+
+
+def conv_output_size(size: Count, k: Count, stride: Count = 1, padding: Count = 0,
+                     dilation: Count = 1) -> Count:
+    """Output length along one axis: floor((size + 2P - D(K-1) - 1) / S) + 1.
+
+    P is the padding on each side, as in PyTorch's ``Conv2d``, ``MaxPool2d`` and ``AvgPool2d``
+    (with ``ceil_mode=False``).
+    """
+    return (size + 2 * padding - dilation * (k - 1) - 1) // stride + 1
+
+
+def same_output_size(size: Count, stride: Count = 1) -> Count:
+    """Output length with TensorFlow's ``padding="same"``: ceil(size / S).
+
+    TensorFlow pads as much as needed for this, putting the odd pixel at the bottom/right;
+    the kernel size and dilation do not change the output size.
+    """
+    return -((-size) // stride)
+
+
+def same_padding_total(size: Count, k: Count, stride: Count = 1, dilation: Count = 1) -> Count:
+    """Total padding TensorFlow's ``same`` adds along one axis before clipping at zero:
+    (ceil(size/S) - 1) * S + D(K-1) + 1 - size. A negative value means no padding."""
+    return (same_output_size(size, stride) - 1) * stride + dilation * (k - 1) + 1 - size
+
+
+# --- convolution ----------------------------------------------------------------------------
+
+
+def conv_weights(cin: Count, cout: Count, kh: Count, kw: Count, groups: Count = 1) -> Count:
+    """Weights of a grouped 2-D convolution: Cout * (Cin/G) * Kh * Kw."""
+    return cout * exact_divide(cin, groups) * kh * kw
+
+
+def conv_params(cin: Count, cout: Count, kh: Count, kw: Count, groups: Count = 1,
+                bias: bool = False) -> Count:
+    """Params of a grouped 2-D convolution: Cout * (Cin/G) * Kh * Kw, plus Cout with a bias.
+
+    Standard (G = 1), depthwise (G = Cin) and pointwise (Kh = Kw = 1) are all this one formula.
+    """
+    return conv_weights(cin, cout, kh, kw, groups) + cout * int(bias)
+
+
+def conv_macs(hout: Count, wout: Count, cin: Count, cout: Count, kh: Count, kw: Count,
+              groups: Count = 1) -> Count:
+    """MACs of a grouped 2-D convolution: Hout * Wout * Cout * (Cin/G) * Kh * Kw.
+
+    Each of the Hout*Wout*Cout outputs is a dot product of length (Cin/G)*Kh*Kw; taps that fall
+    on zero padding are counted, as every framework's kernel computes them. Bias adds are not
+    MACs.
+    """
+    return hout * wout * conv_weights(cin, cout, kh, kw, groups)
+
+
+def depthwise_params(cin: Count, kh: Count, kw: Count, multiplier: Count = 1,
+                     bias: bool = False) -> Count:
+    """Params of a depthwise convolution (G = Cin, Cout = M * Cin): M * Cin * Kh * Kw (+ M*Cin)."""
+    return conv_params(cin, multiplier * cin, kh, kw, cin, bias)
+
+
+def depthwise_macs(hout: Count, wout: Count, cin: Count, kh: Count, kw: Count,
+                   multiplier: Count = 1) -> Count:
+    """MACs of a depthwise convolution: Hout * Wout * M * Cin * Kh * Kw (MobileNet eq. 3)."""
+    return conv_macs(hout, wout, cin, multiplier * cin, kh, kw, cin)
+
+
+def pointwise_params(cin: Count, cout: Count, bias: bool = False) -> Count:
+    """Params of a pointwise (1x1) convolution: Cin * Cout (+ Cout)."""
+    return conv_params(cin, cout, 1, 1, 1, bias)
+
+
+def pointwise_macs(hout: Count, wout: Count, cin: Count, cout: Count) -> Count:
+    """MACs of a pointwise (1x1) convolution: Hout * Wout * Cin * Cout."""
+    return conv_macs(hout, wout, cin, cout, 1, 1, 1)
+
+
+def separable_params(cin: Count, cout: Count, kh: Count, kw: Count, bias: bool = False) -> Count:
+    """Params of a depthwise-separable convolution: depthwise Kh x Kw then pointwise 1x1.
+
+    Cin * Kh * Kw + Cin * Cout without biases (MobileNet section 3.1).
+    """
+    return depthwise_params(cin, kh, kw, 1, bias) + pointwise_params(cin, cout, bias)
+
+
+def separable_macs(hout: Count, wout: Count, cin: Count, cout: Count, kh: Count,
+                   kw: Count) -> Count:
+    """MACs of a depthwise-separable convolution: Hout * Wout * Cin * (Kh * Kw + Cout).
+
+    The depthwise stage carries the stride, so the pointwise stage runs at Hout x Wout
+    (MobileNet eq. 5).
+    """
+    return depthwise_macs(hout, wout, cin, kh, kw) + pointwise_macs(hout, wout, cin, cout)
+
+
+# --- other layers ---------------------------------------------------------------------------
+
+
+def linear_params(fin: Count, fout: Count, bias: bool = True) -> Count:
+    """Params of a fully connected layer: in * out, plus out with a bias."""
+    return fin * fout + fout * int(bias)
+
+
+def linear_macs(fin: Count, fout: Count) -> Count:
+    """MACs of a fully connected layer: in * out."""
+    return fin * fout
+
+
+def batchnorm_params(c: Count) -> Count:
+    """Trainable params of BatchNorm over C channels: gamma and beta, 2C."""
+    return 2 * c
+
+
+def batchnorm_buffers(c: Count) -> Count:
+    """Buffers of BatchNorm over C channels: running mean and variance, 2C."""
+    return 2 * c
+
+
+def flops(macs: Count) -> Count:
+    """FLOPs = 2 * MACs: one multiply and one add per multiply-accumulate."""
+    return 2 * macs
+
+
+# --- the ratio R ----------------------------------------------------------------------------
+
+
+def ratio(part: int, whole: int) -> Fraction:
+    """An exact ratio of two counts, e.g. R = separable / standard."""
+    return Fraction(part, whole)
+
+
+def separable_ratio(cout: int, kh: int, kw: int) -> Fraction:
+    """R = (Kh*Kw + Cout) / (Kh*Kw * Cout) = 1/Cout + 1/(Kh*Kw), separable over standard MACs.
+
+    Holds exactly for MACs, and for params without biases, when both layers share input, output
+    channels, kernel and stride (MobileNet section 3.1). :func:`derive` obtains it by cancelling
+    ``separable_macs`` over ``conv_macs``; tests check the two agree.
+    """
+    return Fraction(kh * kw + cout, kh * kw * cout)
+
+
+# --- symbolic entry points (the only places that import sympy) -------------------------------
+
+
+class FormulaKind:
+    """The names ``convcost formula`` accepts, in the order it prints them."""
+
+    STANDARD = "standard"
+    DEPTHWISE = "depthwise"
+    POINTWISE = "pointwise"
+    SEPARABLE = "separable"
+    RATIO = "ratio"
+    OUTPUT_SIZE = "output-size"
+    ALL = (STANDARD, DEPTHWISE, POINTWISE, SEPARABLE, RATIO, OUTPUT_SIZE)
+
+
+def symbols() -> dict[str, sympy.Symbol]:
+    """The paper's symbols, positive integers: H, W, Hout, Wout, Cin, Cout, K, Kh, Kw, S, P, D, G.
+
+    Named as printed (``C_in`` renders as a subscript in LaTeX).
+    """
+    import sympy
+
+    names = {
+        "h": "H", "w": "W", "hout": "H_out", "wout": "W_out", "cin": "C_in", "cout": "C_out",
+        "k": "K", "kh": "K_h", "kw": "K_w", "stride": "S", "padding": "P", "dilation": "D",
+        "groups": "G", "multiplier": "M",
+    }
+    return {key: sympy.Symbol(name, positive=True, integer=True) for key, name in names.items()}
+
+
+def derive(kind: str) -> dict[str, sympy.Expr]:
+    """The formulas of one kind of convolution, derived from the functions above with symbols.
+
+    ``kind`` is one of :class:`FormulaKind`. Simplification is targeted (``cancel``, ``apart``),
+    never a blanket ``simplify()``.
+    """
+    import sympy
+
+    s = symbols()
+    h, w, cin, cout, k = s["h"], s["w"], s["cin"], s["cout"], s["k"]
+    hout, wout = s["hout"], s["wout"]
+    if kind == FormulaKind.STANDARD:
+        return {
+            "params": conv_params(cin, cout, s["kh"], s["kw"], s["groups"]),
+            "params (with bias)": conv_params(cin, cout, s["kh"], s["kw"], s["groups"], True),
+            "MACs": conv_macs(hout, wout, cin, cout, s["kh"], s["kw"], s["groups"]),
+            "FLOPs": flops(conv_macs(hout, wout, cin, cout, s["kh"], s["kw"], s["groups"])),
+        }
+    if kind == FormulaKind.DEPTHWISE:
+        return {
+            "params": depthwise_params(cin, k, k),
+            "MACs": depthwise_macs(hout, wout, cin, k, k),
+            "FLOPs": flops(depthwise_macs(hout, wout, cin, k, k)),
+        }
+    if kind == FormulaKind.POINTWISE:
+        return {
+            "params": pointwise_params(cin, cout),
+            "MACs": pointwise_macs(hout, wout, cin, cout),
+            "FLOPs": flops(pointwise_macs(hout, wout, cin, cout)),
+        }
+    if kind == FormulaKind.SEPARABLE:
+        return {
+            "params": sympy.factor(separable_params(cin, cout, k, k)),
+            "MACs": sympy.factor(separable_macs(hout, wout, cin, cout, k, k)),
+            "FLOPs": sympy.factor(flops(separable_macs(hout, wout, cin, cout, k, k))),
+        }
+    if kind == FormulaKind.RATIO:
+        r_macs = sympy.cancel(separable_macs(hout, wout, cin, cout, k, k)
+                              / conv_macs(hout, wout, cin, cout, k, k))
+        r_params = sympy.cancel(separable_params(cin, cout, k, k)
+                                / conv_params(cin, cout, k, k))
+        return {
+            "R (MACs)": r_macs,
+            "R (params)": r_params,
+            "R expanded": sympy.apart(r_macs, cout),
+        }
+    if kind == FormulaKind.OUTPUT_SIZE:
+        return {
+            "H_out": conv_output_size(h, k, s["stride"], s["padding"], s["dilation"]),
+            "H_out (same)": sympy.ceiling(h / s["stride"]),
+            "H_out (valid)": conv_output_size(h, k, s["stride"], 0, s["dilation"]),
+        }
+    raise ValueError(f"unknown formula kind {kind!r}")

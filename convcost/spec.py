@@ -1,0 +1,655 @@
+"""YAML layer tables -> validated :class:`Spec` objects that remember file and line.
+
+The loader composes the YAML with PyYAML's safe loader (``yaml.compose``, so every node keeps
+its ``start_mark``) and converts nodes itself, so that each problem is reported on one line
+naming the file, line, layer and field. It refuses what YAML would otherwise turn silently
+into surprises: ``yes``/``no``/``on``/``off`` where a number belongs (booleans in YAML 1.1),
+``1e3`` (a string in YAML 1.1), duplicate keys (PyYAML keeps the last), anchors, aliases and
+merge keys (which can blow a few lines up into billions of entries).
+
+The fields each type accepts are declared once in ``FIELDS``; the JSON Schema printed by
+``convcost schema`` is generated from the same table.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from convcost.errors import ConvcostError
+
+MAX_SIZE = 2**24          # no dimension, channel count or kernel beyond this is meaningful
+MAX_REPEAT = 100_000      # a single entry's n
+MAX_DEPTH = 50            # nesting of containers
+MAX_FILE_BYTES = 64 * 2**20
+
+ACTIVATIONS = ("relu", "relu6", "hswish", "hsigmoid", "sigmoid", "swish", "silu", "tanh",
+               "gelu", "leaky_relu")
+WIDTH_RULES = ("int", "divisible_by_8")
+
+# Field kinds: how a value is checked and normalised.
+COUNT = "count"            # positive integer
+NONNEG = "nonneg"          # integer >= 0
+PAIR = "pair"              # positive integer or [h, w]
+PADDING = "padding"        # integer >= 0, [h, w], "same" or "valid"
+BOOL = "bool"
+ACT = "act"                # activation name or none
+NUMBER = "number"          # positive number (int or float)
+RATIO = "ratio"            # number >= 0
+PROB = "prob"              # number in [0, 1)
+SCALE = "scale"            # true, false or "up"
+CHOICE_SE_BASE = "se_base"
+LAYERS = "layers"          # list of entries
+BRANCHES = "branches"      # list of entry lists
+COUNTS = "counts"          # list of positive integers
+
+_CONV = {"cout": COUNT, "k": PAIR, "stride": PAIR, "padding": PADDING, "dilation": PAIR,
+         "groups": COUNT, "bias": BOOL, "bn": BOOL, "act": ACT}
+_SE = {"se": RATIO, "se_base": CHOICE_SE_BASE, "se_divisor": COUNT, "se_act": ACT,
+       "se_gate": ACT}
+
+# type -> {field: kind}. Every entry also takes name, repeat, output and scale.
+FIELDS: dict[str, dict[str, str]] = {
+    "conv": _CONV,
+    "depthwise": {"k": PAIR, "stride": PAIR, "padding": PADDING, "dilation": PAIR,
+                  "multiplier": COUNT, "bias": BOOL, "bn": BOOL, "act": ACT},
+    "pointwise": {"cout": COUNT, "stride": PAIR, "bias": BOOL, "bn": BOOL, "act": ACT},
+    "separable": {"cout": COUNT, "k": PAIR, "stride": PAIR, "padding": PADDING,
+                  "dilation": PAIR, "bias": BOOL, "bn": BOOL, "act": ACT, "dw_bn": BOOL,
+                  "dw_act": ACT},
+    "fc": {"cout": COUNT, "bias": BOOL},
+    "batchnorm": {},
+    **{name: {} for name in ACTIVATIONS},
+    "maxpool": {"k": PAIR, "stride": PAIR, "padding": PADDING},
+    "avgpool": {"k": PAIR, "stride": PAIR, "padding": PADDING},
+    "global_avgpool": {},
+    "global_maxpool": {},
+    "adaptive_avgpool": {"size": PAIR},
+    "flatten": {},
+    "dropout": {"p": PROB},
+    "channel_shuffle": {"groups": COUNT},
+    "inverted_residual": {"t": NUMBER, "exp": COUNT, "cout": COUNT, "stride": PAIR, "k": PAIR,
+                          "act": ACT, "always_expand": BOOL, "project_shortcut": BOOL, **_SE},
+    "basic": {"cout": COUNT, "stride": PAIR},
+    "bottleneck": {"cout": COUNT, "stride": PAIR, "expansion": COUNT},
+    "shuffle_unit": {"cout": COUNT, "stride": PAIR},
+    "sequence": {"layers": LAYERS},
+    "residual": {"layers": LAYERS, "shortcut": LAYERS, "act": ACT},
+    "concat": {"branches": BRANCHES, "split": COUNTS},
+}
+
+REQUIRED: dict[str, tuple[str, ...]] = {
+    "conv": ("cout",), "pointwise": ("cout",), "separable": ("cout",), "fc": ("cout",),
+    "inverted_residual": ("cout",), "basic": ("cout",), "bottleneck": ("cout",),
+    "shuffle_unit": ("cout",), "sequence": ("layers",), "residual": ("layers",),
+    "concat": ("branches",),
+}
+
+# The paper's short names (MobileNetV2's table columns t, c, n, s) and their long forms.
+ALIASES = {"c": "cout", "s": "stride", "n": "repeat"}
+COMMON = {"name": "name", "repeat": COUNT, "output": "shape", "scale": SCALE}
+
+# Generated names: conv1, block3, pool1, fc1, ...
+PREFIX = {
+    "conv": "conv", "depthwise": "dw", "pointwise": "pw", "separable": "block",
+    "fc": "fc", "batchnorm": "bn", "maxpool": "pool", "avgpool": "pool",
+    "global_avgpool": "pool", "global_maxpool": "pool", "adaptive_avgpool": "pool",
+    "flatten": "flatten", "dropout": "dropout", "channel_shuffle": "shuffle",
+    "inverted_residual": "block", "basic": "block", "bottleneck": "block",
+    "shuffle_unit": "block", "sequence": "stage", "residual": "block", "concat": "block",
+    **{name: name for name in ACTIVATIONS},
+}
+
+TOP_LEVEL = ("name", "source", "input", "width_rule", "defaults", "layers")
+
+
+@dataclass(frozen=True, slots=True)
+class LayerSpec:
+    """One entry of a spec: a layer, block or container, with where it was written."""
+
+    type: str
+    fields: Mapping[str, Any]
+    name: str | None = None
+    repeat: int = 1
+    output: tuple[int, int, int] | None = None
+    scale: bool | str | None = None
+    line: int | None = None
+
+    @property
+    def prefix(self) -> str:
+        return PREFIX[self.type]
+
+
+@dataclass(frozen=True, slots=True)
+class Spec:
+    """A whole network as written: input shape, width rule and the ordered entries."""
+
+    name: str
+    input: tuple[int, int, int]
+    layers: tuple[LayerSpec, ...]
+    width_rule: str = "int"
+    source: str | None = None
+    path: str | None = None
+    defaults: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+
+# --- YAML with positions --------------------------------------------------------------------
+
+
+class _Loader(yaml.SafeLoader):
+    """PyYAML's safe loader that refuses anchors and aliases (billion laughs)."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise ConvcostError(
+                "aliases (*name) are not allowed in a spec; use 'defaults' or 'n' to repeat",
+                line=event.start_mark.line + 1)
+        event = self.peek_event()
+        anchor = getattr(event, "anchor", None)
+        if anchor is not None:
+            raise ConvcostError(
+                f"anchors (&{anchor}) are not allowed in a spec; use 'defaults' or 'n' to repeat",
+                line=event.start_mark.line + 1)
+        return super().compose_node(parent, index)
+
+
+def _line(node: yaml.Node) -> int:
+    return int(node.start_mark.line) + 1
+
+
+def _suggest(word: str, choices: Sequence[str]) -> str:
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
+_INT_TAG = "tag:yaml.org,2002:int"
+_FLOAT_TAG = "tag:yaml.org,2002:float"
+_BOOL_TAG = "tag:yaml.org,2002:bool"
+_STR_TAG = "tag:yaml.org,2002:str"
+_NULL_TAG = "tag:yaml.org,2002:null"
+
+
+def _scalar(node: yaml.Node) -> Any:
+    """The Python value of a scalar node under YAML 1.1 safe rules."""
+    value = yaml.SafeLoader.construct_scalar(_CONSTRUCTOR, node)  # type: ignore[arg-type]
+    tag = node.tag
+    if tag == _INT_TAG:
+        return yaml.SafeLoader.construct_yaml_int(_CONSTRUCTOR, node)  # type: ignore[arg-type]
+    if tag == _FLOAT_TAG:
+        return yaml.SafeLoader.construct_yaml_float(_CONSTRUCTOR, node)  # type: ignore[arg-type]
+    if tag == _BOOL_TAG:
+        return yaml.SafeLoader.construct_yaml_bool(_CONSTRUCTOR, node)  # type: ignore[arg-type]
+    if tag == _NULL_TAG:
+        return None
+    if tag == _STR_TAG:
+        return value
+    raise ConvcostError(f"unsupported YAML tag {tag}", line=_line(node))
+
+
+_CONSTRUCTOR = yaml.SafeLoader("")
+
+
+def _describe(node: yaml.Node) -> str:
+    """How a value reads in an error message: its text and, if surprising, what YAML made of it."""
+    if isinstance(node, yaml.MappingNode):
+        return "a mapping"
+    if isinstance(node, yaml.SequenceNode):
+        return "a list"
+    text = node.value
+    if node.tag == _BOOL_TAG:
+        return f"'{text}' (a boolean in YAML 1.1)"
+    if node.tag == _NULL_TAG:
+        return "an empty value" if text in ("", "~") else f"'{text}' (null)"
+    if node.tag == _STR_TAG and _looks_numeric(text):
+        return f"'{text}' (a string in YAML 1.1; write it as a plain integer or with a '.')"
+    if node.tag == _STR_TAG:
+        return f"'{_clip(text)}' (a string)"
+    return f"{text}"
+
+
+def _clip(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _looks_numeric(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+# --- field conversion -----------------------------------------------------------------------
+
+
+class _Context:
+    """Where we are, for error messages."""
+
+    def __init__(self, path: str | None) -> None:
+        self.path = path
+
+    def error(self, message: str, node: yaml.Node | None = None, *, layer: str | None = None,
+              field: str | None = None, line: int | None = None) -> ConvcostError:
+        return ConvcostError(message, path=self.path,
+                             line=line if node is None else _line(node), layer=layer,
+                             field=field)
+
+
+def _integer(node: yaml.Node, ctx: _Context, layer: str | None, name: str, minimum: int) -> int:
+    value = _scalar(node) if isinstance(node, yaml.ScalarNode) else None
+    if isinstance(value, bool) or value is None or not isinstance(value, int | float):
+        raise ctx.error(f"expected an integer, got {_describe(node)}", node, layer=layer,
+                        field=name)
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise ctx.error(f"expected an integer, got {node.value}", node, layer=layer,
+                            field=name)
+        value = int(value)
+    if value < minimum:
+        bound = "positive" if minimum == 1 else f"at least {minimum}"
+        raise ctx.error(f"must be {bound}, got {value}", node, layer=layer, field=name)
+    if value > MAX_SIZE:
+        raise ctx.error(f"{value} is too large (at most {MAX_SIZE:,})", node, layer=layer,
+                        field=name)
+    return int(value)
+
+
+def _number(node: yaml.Node, ctx: _Context, layer: str | None, name: str,
+            minimum: float, strict: bool, maximum: float | None = None) -> float | int:
+    value = _scalar(node) if isinstance(node, yaml.ScalarNode) else None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ctx.error(f"expected a number, got {_describe(node)}", node, layer=layer,
+                        field=name)
+    if value != value or value in (float("inf"), float("-inf")):
+        raise ctx.error(f"expected a finite number, got {node.value}", node, layer=layer,
+                        field=name)
+    if value < minimum or (strict and value == minimum):
+        bound = f"greater than {minimum:g}" if strict else f"at least {minimum:g}"
+        raise ctx.error(f"must be {bound}, got {node.value}", node, layer=layer, field=name)
+    if maximum is not None and value >= maximum:
+        raise ctx.error(f"must be less than {maximum:g}, got {node.value}", node, layer=layer,
+                        field=name)
+    if value > MAX_SIZE:
+        raise ctx.error(f"{node.value} is too large", node, layer=layer, field=name)
+    return value
+
+
+def _pair(node: yaml.Node, ctx: _Context, layer: str | None, name: str,
+          minimum: int = 1) -> tuple[int, int]:
+    if isinstance(node, yaml.SequenceNode):
+        if len(node.value) != 2:
+            raise ctx.error(f"expected one integer or a pair [h, w], got {len(node.value)} "
+                            "values", node, layer=layer, field=name)
+        h, w = (_integer(v, ctx, layer, name, minimum) for v in node.value)
+        return (h, w)
+    value = _integer(node, ctx, layer, name, minimum)
+    return (value, value)
+
+
+def _padding(node: yaml.Node, ctx: _Context, layer: str | None, name: str) -> Any:
+    if isinstance(node, yaml.ScalarNode) and node.tag == _STR_TAG:
+        if node.value in ("same", "valid"):
+            return node.value
+        if not _looks_numeric(node.value):
+            raise ctx.error(f"expected an integer, [h, w], 'same' or 'valid', got "
+                            f"'{_clip(node.value)}'{_suggest(node.value, ['same', 'valid'])}",
+                            node, layer=layer, field=name)
+    return _pair(node, ctx, layer, name, minimum=0)
+
+
+def _bool(node: yaml.Node, ctx: _Context, layer: str | None, name: str) -> bool:
+    value = _scalar(node) if isinstance(node, yaml.ScalarNode) else None
+    if not isinstance(value, bool):
+        raise ctx.error(f"expected true or false, got {_describe(node)}", node, layer=layer,
+                        field=name)
+    return value
+
+
+def _choice(node: yaml.Node, ctx: _Context, layer: str | None, name: str,
+            choices: Sequence[str]) -> str:
+    value = _scalar(node) if isinstance(node, yaml.ScalarNode) else None
+    if not isinstance(value, str) or value not in choices:
+        shown = node.value if isinstance(node, yaml.ScalarNode) else _describe(node)
+        hint = _suggest(shown, choices) if isinstance(shown, str) else ""
+        raise ctx.error(f"expected one of {', '.join(choices)}, got '{_clip(str(shown))}'"
+                        f"{hint}", node, layer=layer, field=name)
+    return value
+
+
+def _act(node: yaml.Node, ctx: _Context, layer: str | None, name: str) -> str | None:
+    if isinstance(node, yaml.ScalarNode) and node.tag == _NULL_TAG:
+        return None
+    if isinstance(node, yaml.ScalarNode) and node.value == "none":
+        return None
+    if isinstance(node, yaml.ScalarNode) and node.tag == _BOOL_TAG:
+        raise ctx.error(f"expected an activation name or none, got {_describe(node)}", node,
+                        layer=layer, field=name)
+    return _choice(node, ctx, layer, name, (*ACTIVATIONS, "none"))
+
+
+def _scale(node: yaml.Node, ctx: _Context, layer: str | None, name: str) -> bool | str:
+    if isinstance(node, yaml.ScalarNode) and node.tag == _STR_TAG and node.value == "up":
+        return "up"
+    value = _scalar(node) if isinstance(node, yaml.ScalarNode) else None
+    if not isinstance(value, bool):
+        raise ctx.error(f"expected true, false or up, got {_describe(node)}", node,
+                        layer=layer, field=name)
+    return value
+
+
+def _shape(node: yaml.Node, ctx: _Context, layer: str | None, name: str) -> tuple[int, int, int]:
+    if not isinstance(node, yaml.SequenceNode) or len(node.value) != 3:
+        raise ctx.error(f"expected [H, W, C], got {_describe(node)}", node, layer=layer,
+                        field=name)
+    h, w, c = (_integer(v, ctx, layer, name, 1) for v in node.value)
+    return (h, w, c)
+
+
+def _counts(node: yaml.Node, ctx: _Context, layer: str | None, name: str) -> tuple[int, ...]:
+    if not isinstance(node, yaml.SequenceNode) or not node.value:
+        raise ctx.error(f"expected a list of channel counts, got {_describe(node)}", node,
+                        layer=layer, field=name)
+    return tuple(_integer(v, ctx, layer, name, 1) for v in node.value)
+
+
+def _text(node: yaml.Node, ctx: _Context, layer: str | None, name: str) -> str:
+    if not isinstance(node, yaml.ScalarNode) or node.tag != _STR_TAG or not node.value:
+        raise ctx.error(f"expected a non-empty string, got {_describe(node)}", node,
+                        layer=layer, field=name)
+    if len(node.value) > 200:
+        raise ctx.error(f"is {len(node.value)} characters long (at most 200)", node,
+                        layer=layer, field=name)
+    if any(ch in node.value for ch in "\n\r\t\x00"):
+        raise ctx.error("must be on one line", node, layer=layer, field=name)
+    return str(node.value)
+
+
+# --- entries --------------------------------------------------------------------------------
+
+
+def _mapping_items(node: yaml.MappingNode, ctx: _Context,
+                   layer: str | None) -> list[tuple[str, yaml.Node, yaml.Node]]:
+    """(key, key node, value node) in order; duplicate and non-string keys are errors."""
+    seen: dict[str, int] = {}
+    items = []
+    for key_node, value_node in node.value:
+        if key_node.tag == "tag:yaml.org,2002:merge":
+            raise ctx.error("merge keys (<<) are not allowed in a spec", key_node, layer=layer)
+        if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != _STR_TAG:
+            raise ctx.error(f"keys must be names, got {_describe(key_node)}", key_node,
+                            layer=layer)
+        key = str(key_node.value)
+        if key in seen:
+            raise ctx.error(f"duplicate key (first given on line {seen[key]})", key_node,
+                            layer=layer, field=key)
+        seen[key] = _line(key_node)
+        items.append((key, key_node, value_node))
+    return items
+
+
+class _Parser:
+    def __init__(self, ctx: _Context, defaults: Mapping[str, Mapping[str, tuple[Any, yaml.Node]]]
+                 ) -> None:
+        self.ctx = ctx
+        self.defaults = defaults
+
+    def entries(self, node: yaml.Node, field_name: str, depth: int,
+                layer: str | None = None) -> tuple[LayerSpec, ...]:
+        if depth > MAX_DEPTH:
+            raise self.ctx.error(f"blocks are nested more than {MAX_DEPTH} deep", node,
+                                 layer=layer, field=field_name)
+        if not isinstance(node, yaml.SequenceNode):
+            raise self.ctx.error(f"expected a list of layers, got {_describe(node)}", node,
+                                 layer=layer, field=field_name)
+        return tuple(self.entry(item, depth) for item in node.value)
+
+    def entry(self, node: yaml.Node, depth: int) -> LayerSpec:
+        ctx = self.ctx
+        if isinstance(node, yaml.ScalarNode) and node.tag == _STR_TAG:
+            kind, body = self._type(node.value, node), None
+        elif isinstance(node, yaml.MappingNode):
+            items = _mapping_items(node, ctx, None)
+            if len(items) != 1:
+                keys = ", ".join(k for k, _, _ in items) or "none"
+                raise ctx.error(f"a layer is a one-key mapping 'type: {{fields}}', got keys: "
+                                f"{keys}", node)
+            key, key_node, body = items[0]
+            kind = self._type(key, key_node)
+        else:
+            raise ctx.error(f"expected a layer such as 'conv: {{c: 32}}', got {_describe(node)}",
+                            node)
+        return self.fields(kind, body, _line(node), depth)
+
+    def _type(self, word: str, node: yaml.Node) -> str:
+        if word not in FIELDS:
+            raise self.ctx.error(f"unknown layer type '{_clip(word)}'{_suggest(word, list(FIELDS))}",
+                                 node)
+        return word
+
+    def fields(self, kind: str, body: yaml.Node | None, line: int, depth: int) -> LayerSpec:
+        ctx = self.ctx
+        values: dict[str, Any] = {}
+        common: dict[str, Any] = {}
+        given: dict[str, yaml.Node] = {}  # fields written in this entry, by long name
+        for key, (value, _) in self.defaults.get(kind, {}).items():
+            (common if key in COMMON else values)[key] = value
+        layer: str | None = None
+        items: list[tuple[str, yaml.Node, yaml.Node]] = []
+        if body is not None and not (isinstance(body, yaml.ScalarNode) and body.tag == _NULL_TAG):
+            if not isinstance(body, yaml.MappingNode):
+                raise ctx.error(f"the fields of '{kind}' must be a mapping, got {_describe(body)}",
+                                body)
+            items = _mapping_items(body, ctx, None)
+            for key, _, value_node in items:
+                if key == "name":
+                    layer = _text(value_node, ctx, None, "name")
+        allowed = FIELDS[kind]
+        for key, key_node, value_node in items:
+            name = ALIASES.get(key, key)
+            if name in given:
+                raise ctx.error(f"given twice (as '{_original(given, name)}' and '{key}')",
+                                key_node, layer=layer, field=key)
+            given[name] = key_node
+            if name in COMMON:
+                common[name] = self.common(name, value_node, layer, key)
+            elif name in allowed:
+                values[name] = self.value(allowed[name], value_node, layer, key, depth)
+            else:
+                choices = [*allowed, *COMMON, *(a for a, b in ALIASES.items() if b in allowed
+                                                or b in COMMON)]
+                raise ctx.error(f"unknown field for '{kind}'{_suggest(key, choices)}",
+                                key_node, layer=layer, field=key)
+        for name in REQUIRED.get(kind, ()):
+            if name not in values:
+                short = {v: k for k, v in ALIASES.items()}.get(name)
+                also = f" (or '{short}')" if short else ""
+                raise ctx.error(f"'{kind}' needs '{name}'{also}", line=line, layer=layer,
+                                field=name)
+        if kind == "inverted_residual" and ("t" in values) == ("exp" in values):
+            raise ctx.error("give the expansion as 't' (a ratio) or 'exp' (channels), one of "
+                            "them", line=line, layer=layer, field="t")
+        return LayerSpec(type=kind, fields=values, name=common.get("name"),
+                         repeat=common.get("repeat", 1), output=common.get("output"),
+                         scale=common.get("scale"), line=line)
+
+    def common(self, name: str, node: yaml.Node, layer: str | None, key: str) -> Any:
+        ctx = self.ctx
+        if name == "name":
+            return _text(node, ctx, layer, key)
+        if name == "repeat":
+            value = _integer(node, ctx, layer, key, 1)
+            if value > MAX_REPEAT:
+                raise ctx.error(f"{value:,} repetitions is too many (at most {MAX_REPEAT:,})",
+                                node, layer=layer, field=key)
+            return value
+        if name == "output":
+            return _shape(node, ctx, layer, key)
+        return _scale(node, ctx, layer, key)
+
+    def value(self, kind: str, node: yaml.Node, layer: str | None, key: str,
+              depth: int) -> Any:
+        ctx = self.ctx
+        if kind == COUNT:
+            return _integer(node, ctx, layer, key, 1)
+        if kind == NONNEG:
+            return _integer(node, ctx, layer, key, 0)
+        if kind == PAIR:
+            return _pair(node, ctx, layer, key)
+        if kind == PADDING:
+            return _padding(node, ctx, layer, key)
+        if kind == BOOL:
+            return _bool(node, ctx, layer, key)
+        if kind == ACT:
+            return _act(node, ctx, layer, key)
+        if kind == NUMBER:
+            return _number(node, ctx, layer, key, 0, strict=True)
+        if kind == RATIO:
+            return _number(node, ctx, layer, key, 0, strict=False)
+        if kind == PROB:
+            return _number(node, ctx, layer, key, 0, strict=False, maximum=1)
+        if kind == SCALE:
+            return _scale(node, ctx, layer, key)
+        if kind == CHOICE_SE_BASE:
+            return _choice(node, ctx, layer, key, ("expanded", "input"))
+        if kind == LAYERS:
+            return self.entries(node, key, depth + 1, layer)
+        if kind == BRANCHES:
+            if not isinstance(node, yaml.SequenceNode) or not node.value:
+                raise ctx.error(f"expected a list of branches (each a list of layers), got "
+                                f"{_describe(node)}", node, layer=layer, field=key)
+            return tuple(self.entries(b, key, depth + 1, layer) for b in node.value)
+        if kind == COUNTS:
+            return _counts(node, ctx, layer, key)
+        raise AssertionError(f"field kind {kind} has no converter")
+
+
+def _original(given: Mapping[str, yaml.Node], name: str) -> str:
+    return str(given[name].value)
+
+
+# --- loading --------------------------------------------------------------------------------
+
+
+def _read(path: Path, shown: str) -> str:
+    try:
+        if path.is_dir():
+            raise ConvcostError("is a directory, not a spec file", path=shown)
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ConvcostError(f"is {size:,} bytes; a spec is at most {MAX_FILE_BYTES:,}",
+                                path=shown)
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ConvcostError("no such file", path=shown) from None
+    except PermissionError:
+        raise ConvcostError("permission denied", path=shown) from None
+    except OSError as error:
+        raise ConvcostError(f"cannot read: {error.strerror or error}", path=shown) from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise ConvcostError(f"not UTF-8 text (byte 0x{data[error.start]:02x})", path=shown,
+                            line=line) from None
+
+
+def load(path: str | os.PathLike[str], *, shown: str | None = None) -> Spec:
+    """Read and validate the spec at ``path``; ``shown`` is the path used in messages."""
+    shown = shown if shown is not None else str(path)
+    text = _read(Path(path), shown)
+    default_name = Path(path).name.removesuffix(".yaml").removesuffix(".yml")
+    return loads(text, path=shown, default_name=default_name)
+
+
+def loads(text: str, *, path: str | None = None, default_name: str = "network") -> Spec:
+    """Validate a spec given as YAML text; ``path`` names it in error messages."""
+    ctx = _Context(path)
+    if "\x00" in text:
+        raise ctx.error("not a YAML text (contains NUL bytes)", line=text[: text.index("\x00")
+                                                                        ].count("\n") + 1)
+    try:
+        loader = _Loader(text)
+        try:
+            root = loader.get_single_node()
+        finally:
+            loader.dispose()
+    except ConvcostError as error:
+        raise error.located(path=path) from None
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        problem = error.problem or error.context or "invalid YAML"
+        column = f" (column {mark.column + 1})" if mark is not None else ""
+        raise ConvcostError(f"YAML syntax error: {problem}{column}", path=path,
+                            line=mark.line + 1 if mark is not None else None) from None
+    except yaml.YAMLError as error:
+        raise ConvcostError(f"YAML error: {error}", path=path) from None
+    except RecursionError:
+        raise ConvcostError("YAML nested too deeply", path=path) from None
+    if root is None:
+        raise ConvcostError("empty file; a spec needs 'input' and 'layers'", path=path)
+    if not isinstance(root, yaml.MappingNode):
+        raise ctx.error(f"a spec is a mapping with 'input' and 'layers', got {_describe(root)}",
+                        root)
+    top = {key: (key_node, value) for key, key_node, value in _mapping_items(root, ctx, None)}
+    for key, (key_node, _) in top.items():
+        if key not in TOP_LEVEL:
+            raise ctx.error(f"unknown top-level key{_suggest(key, TOP_LEVEL)}", key_node,
+                            field=key)
+    for key in ("input", "layers"):
+        if key not in top:
+            raise ctx.error(f"the spec needs '{key}'", root, field=key)
+    name = _text(top["name"][1], ctx, None, "name") if "name" in top else default_name
+    source = _text_any(top["source"][1], ctx) if "source" in top else None
+    width_rule = (_choice(top["width_rule"][1], ctx, None, "width_rule", WIDTH_RULES)
+                  if "width_rule" in top else "int")
+    shape = _shape(top["input"][1], ctx, None, "input")
+    defaults = _defaults(top["defaults"][1], ctx) if "defaults" in top else {}
+    parser = _Parser(ctx, defaults)
+    layers = parser.entries(top["layers"][1], "layers", 0)
+    if not layers:
+        raise ctx.error("the spec has no layers", top["layers"][1], field="layers")
+    plain = {kind: {k: v for k, (v, _) in fields.items()} for kind, fields in defaults.items()}
+    return Spec(name=name, input=shape, layers=layers, width_rule=width_rule, source=source,
+                path=path, defaults=plain)
+
+
+def _text_any(node: yaml.Node, ctx: _Context) -> str:
+    if not isinstance(node, yaml.ScalarNode) or node.tag != _STR_TAG:
+        raise ctx.error(f"expected text, got {_describe(node)}", node, field="source")
+    return str(node.value)
+
+
+def _defaults(node: yaml.Node, ctx: _Context) -> dict[str, dict[str, tuple[Any, yaml.Node]]]:
+    """``defaults: {type: {field: value}}``: each value is checked like a field of that type."""
+    if not isinstance(node, yaml.MappingNode):
+        raise ctx.error(f"expected a mapping of layer types to fields, got {_describe(node)}",
+                        node, field="defaults")
+    parser = _Parser(ctx, {})
+    result: dict[str, dict[str, tuple[Any, yaml.Node]]] = {}
+    for kind, key_node, body in _mapping_items(node, ctx, None):
+        parser._type(kind, key_node)
+        if not isinstance(body, yaml.MappingNode):
+            raise ctx.error(f"expected the default fields of '{kind}', got {_describe(body)}",
+                            body, field="defaults")
+        fields: dict[str, tuple[Any, yaml.Node]] = {}
+        for key, field_key, value_node in _mapping_items(body, ctx, None):
+            name = ALIASES.get(key, key)
+            if name in ("name", "output", "repeat") or (name not in FIELDS[kind]
+                                                        and name not in COMMON):
+                choices = [*FIELDS[kind], "scale"]
+                raise ctx.error(f"'{key}' cannot be a default of '{kind}'"
+                                f"{_suggest(key, choices)}", field_key, field="defaults")
+            if name == "scale":
+                fields[name] = (_scale(value_node, ctx, None, key), value_node)
+            else:
+                fields[name] = (parser.value(FIELDS[kind][name], value_node, None, key, 0),
+                                value_node)
+        result[kind] = fields
+    return result
