@@ -653,3 +653,34 @@ def _defaults(node: yaml.Node, ctx: _Context) -> dict[str, dict[str, tuple[Any, 
                                 value_node)
         result[kind] = fields
     return result
+
+
+# --- the shipped zoo ------------------------------------------------------------------------
+
+
+def _zoo_dir() -> Path:
+    """The shipped specs: ``configs/`` of the repository, package data ``convcost/configs``."""
+    return Path(__file__).resolve().parent / "configs"
+
+
+def zoo_names() -> list[str]:
+    """The names of the shipped specs, sorted."""
+    return sorted(p.stem for p in _zoo_dir().glob("*.yaml"))
+
+
+def resolve(spec: str) -> tuple[Path, str]:
+    """The file a ``SPEC`` argument means, and how to show it in messages.
+
+    A file that exists always wins; otherwise ``mobilenet_v1``, ``mobilenet_v1.yaml`` and
+    ``configs/mobilenet_v1.yaml`` typed from any folder find the shipped spec of that name.
+    """
+    path = Path(spec)
+    if path.exists():
+        return path, spec
+    stem = path.name.removesuffix(".yaml").removesuffix(".yml")
+    shipped = _zoo_dir() / f"{stem}.yaml"
+    if stem and shipped.is_file():
+        return shipped, f"{stem}.yaml"
+    names = zoo_names()
+    raise ConvcostError(f"no such file, and no shipped spec of that name"
+                        f"{_suggest(stem, names)} (shipped: {', '.join(names)})", path=spec)
