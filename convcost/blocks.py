@@ -37,6 +37,7 @@ class Residual:
     shortcut: Sequence[Node] = ()
     merge: LayerKind = LayerKind.ADD
     after: Sequence[Node] = ()
+    shortcut_scope: str = ""  # names the shortcut's generated layers apart from the body's
 
 
 @dataclass(frozen=True, slots=True)
@@ -320,7 +321,7 @@ def _expand_container(entry: LayerSpec, shape: Shape, width: Width, first: bool)
         return list(f["layers"])
     if entry.type == "residual":
         return [Residual("", list(f["layers"]), list(f.get("shortcut", ())),
-                         after=_activation(f.get("act")))]
+                         after=_activation(f.get("act")), shortcut_scope="shortcut")]
     return [Concat("", [list(b) for b in f["branches"]], split=f.get("split"))]
 
 

@@ -185,8 +185,8 @@ def _window_output(size: Count, k: int, stride: int, padding: Padding, axis: int
         name = "H" if axis == 0 else "W"
         dilated = f" (dilated {span})" if span != k else ""
         raise ConvcostError(
-            f"{what} {k}{dilated} is larger than the padded input {name}={size}+2*{pad}",
-            field="k",
+            f"{what} {k}{dilated} is larger than the input {name}={size} padded by {pad} on "
+            f"each side", field="k",
         )
     return formulas.conv_output_size(size, k, stride, pad, dilation)
 

@@ -19,6 +19,8 @@ from convcost.formulas import Count, flops
 from convcost.layers import LayerKind, Shape
 from convcost.spec import LayerSpec, Spec
 
+MAX_ROWS = 5_000_000  # primitive layers in one report; beyond this a spec is a mistake
+
 CONVENTION = {
     "macs": "multiply-accumulates of convolution and linear layers; bias adds are not MACs",
     "flops": "2 * MACs (papers such as MobileNet and ResNet print MACs as 'FLOPs' or 'mult-adds')",
@@ -179,6 +181,8 @@ class _Walker:
         return shape
 
     def prim(self, layer: L.Layer, shape: Shape, name: str) -> Shape:
+        if len(self.rows) >= MAX_ROWS:
+            raise ConvcostError(f"the network expands to more than {MAX_ROWS:,} layers")
         try:
             cost = L.cost(layer, shape)
         except ConvcostError as error:
@@ -194,7 +198,7 @@ class _Walker:
 
     def residual(self, node: Residual, shape: Shape, name: str) -> Shape:
         body = self.nodes(node.body, shape, name)
-        short = self.nodes(node.shortcut, shape, name)
+        short = self.nodes(node.shortcut, shape, _join(name, node.shortcut_scope))
         if node.merge is LayerKind.MULTIPLY:
             # Squeeze-excite: a (1, 1, C) gate scales the (H, W, C) input.
             if not _same(body[2], short[2]):

@@ -27,6 +27,7 @@ from convcost.errors import ConvcostError
 MAX_SIZE = 2**24          # no dimension, channel count or kernel beyond this is meaningful
 MAX_REPEAT = 100_000      # a single entry's n
 MAX_DEPTH = 50            # nesting of containers
+MAX_ENTRIES = 1_000_000   # entries after repetition (each expands to a few layers)
 MAX_FILE_BYTES = 64 * 2**20
 
 ACTIVATIONS = ("relu", "relu6", "hswish", "hsigmoid", "sigmoid", "swish", "silu", "tanh",
@@ -242,7 +243,8 @@ class _Context:
                              field=field)
 
 
-def _integer(node: yaml.Node, ctx: _Context, layer: str | None, name: str, minimum: int) -> int:
+def _integer(node: yaml.Node, ctx: _Context, layer: str | None, name: str, minimum: int,
+             maximum: int = MAX_SIZE, what: str = "") -> int:
     value = _scalar(node) if isinstance(node, yaml.ScalarNode) else None
     if isinstance(value, bool) or value is None or not isinstance(value, int | float):
         raise ctx.error(f"expected an integer, got {_describe(node)}", node, layer=layer,
@@ -255,9 +257,9 @@ def _integer(node: yaml.Node, ctx: _Context, layer: str | None, name: str, minim
     if value < minimum:
         bound = "positive" if minimum == 1 else f"at least {minimum}"
         raise ctx.error(f"must be {bound}, got {value}", node, layer=layer, field=name)
-    if value > MAX_SIZE:
-        raise ctx.error(f"{value} is too large (at most {MAX_SIZE:,})", node, layer=layer,
-                        field=name)
+    if value > maximum:
+        problem = f"{value:,} {what} is too many" if what else f"{value:,} is too large"
+        raise ctx.error(f"{problem} (at most {maximum:,})", node, layer=layer, field=name)
     return int(value)
 
 
@@ -395,20 +397,42 @@ def _mapping_items(node: yaml.MappingNode, ctx: _Context,
 
 
 class _Parser:
+    """Converts entries, naming each as the walker will (``conv1``, ``block3``) for messages."""
+
     def __init__(self, ctx: _Context, defaults: Mapping[str, Mapping[str, tuple[Any, yaml.Node]]]
                  ) -> None:
         self.ctx = ctx
         self.defaults = defaults
+        self.scopes: list[tuple[str, dict[str, int]]] = [("", {})]
+        self.expanded = 0  # entries after repetition, to refuse a spec that explodes
+        self._multipliers: list[int] = []
 
     def entries(self, node: yaml.Node, field_name: str, depth: int,
-                layer: str | None = None) -> tuple[LayerSpec, ...]:
+                layer: str | None = None, scope: str | None = None) -> tuple[LayerSpec, ...]:
         if depth > MAX_DEPTH:
             raise self.ctx.error(f"blocks are nested more than {MAX_DEPTH} deep", node,
                                  layer=layer, field=field_name)
         if not isinstance(node, yaml.SequenceNode):
             raise self.ctx.error(f"expected a list of layers, got {_describe(node)}", node,
                                  layer=layer, field=field_name)
-        return tuple(self.entry(item, depth) for item in node.value)
+        if depth == 0:
+            return tuple(self.entry(item, depth) for item in node.value)
+        self.scopes.append((scope if scope is not None else layer or "", {}))
+        try:
+            return tuple(self.entry(item, depth) for item in node.value)
+        finally:
+            self.scopes.pop()
+
+    def label(self, kind: str, name: str | None, repeat: int) -> str:
+        """The name the walker gives this entry's first repetition."""
+        scope, counters = self.scopes[-1]
+        if name is None:
+            prefix = PREFIX[kind]
+            counters[prefix] = counters.get(prefix, 0) + repeat
+            name = f"{prefix}{counters[prefix] - repeat + 1}"
+        elif repeat > 1:
+            name = f"{name}.1"
+        return f"{scope}.{name}" if scope else name
 
     def entry(self, node: yaml.Node, depth: int) -> LayerSpec:
         ctx = self.ctx
@@ -437,19 +461,42 @@ class _Parser:
         ctx = self.ctx
         values: dict[str, Any] = {}
         common: dict[str, Any] = {}
-        given: dict[str, yaml.Node] = {}  # fields written in this entry, by long name
         for key, (value, _) in self.defaults.get(kind, {}).items():
             (common if key in COMMON else values)[key] = value
-        layer: str | None = None
         items: list[tuple[str, yaml.Node, yaml.Node]] = []
         if body is not None and not (isinstance(body, yaml.ScalarNode) and body.tag == _NULL_TAG):
             if not isinstance(body, yaml.MappingNode):
                 raise ctx.error(f"the fields of '{kind}' must be a mapping, got {_describe(body)}",
                                 body)
             items = _mapping_items(body, ctx, None)
-            for key, _, value_node in items:
-                if key == "name":
-                    layer = _text(value_node, ctx, None, "name")
+        for key, _, value_node in items:
+            if ALIASES.get(key, key) in ("name", "repeat"):
+                try:
+                    common[ALIASES.get(key, key)] = self.common(ALIASES.get(key, key),
+                                                                value_node, None, key)
+                except ConvcostError as error:
+                    raise error.located(layer=self.label(kind, common.get("name"), 1)) from None
+        layer = self.label(kind, common.get("name"), common.get("repeat", 1))
+        multiplier = self._multiplier * common.get("repeat", 1)
+        self.expanded += multiplier
+        if self.expanded > MAX_ENTRIES:
+            raise ctx.error(f"the spec expands to more than {MAX_ENTRIES:,} entries", line=line,
+                            layer=layer, field="repeat")
+        self._multipliers.append(multiplier)
+        try:
+            return self._fields(kind, items, common, values, layer, line, depth)
+        finally:
+            self._multipliers.pop()
+
+    @property
+    def _multiplier(self) -> int:
+        return self._multipliers[-1] if self._multipliers else 1
+
+    def _fields(self, kind: str, items: list[tuple[str, yaml.Node, yaml.Node]],
+                common: dict[str, Any], values: dict[str, Any], layer: str, line: int,
+                depth: int) -> LayerSpec:
+        ctx = self.ctx
+        given: dict[str, yaml.Node] = {}  # fields written in this entry, by long name
         allowed = FIELDS[kind]
         for key, key_node, value_node in items:
             name = ALIASES.get(key, key)
@@ -484,11 +531,7 @@ class _Parser:
         if name == "name":
             return _text(node, ctx, layer, key)
         if name == "repeat":
-            value = _integer(node, ctx, layer, key, 1)
-            if value > MAX_REPEAT:
-                raise ctx.error(f"{value:,} repetitions is too many (at most {MAX_REPEAT:,})",
-                                node, layer=layer, field=key)
-            return value
+            return _integer(node, ctx, layer, key, 1, MAX_REPEAT, "repetitions")
         if name == "output":
             return _shape(node, ctx, layer, key)
         return _scale(node, ctx, layer, key)
@@ -519,12 +562,16 @@ class _Parser:
         if kind == CHOICE_SE_BASE:
             return _choice(node, ctx, layer, key, ("expanded", "input"))
         if kind == LAYERS:
-            return self.entries(node, key, depth + 1, layer)
+            scope = f"{layer}.shortcut" if key == "shortcut" else layer
+            return self.entries(node, key, depth + 1, layer, scope)
         if kind == BRANCHES:
             if not isinstance(node, yaml.SequenceNode) or not node.value:
                 raise ctx.error(f"expected a list of branches (each a list of layers), got "
                                 f"{_describe(node)}", node, layer=layer, field=key)
-            return tuple(self.entries(b, key, depth + 1, layer) for b in node.value)
+            many = len(node.value) > 1
+            return tuple(self.entries(b, key, depth + 1, layer,
+                                      f"{layer}.branch{i + 1}" if many else layer)
+                         for i, b in enumerate(node.value))
         if kind == COUNTS:
             return _counts(node, ctx, layer, key)
         raise AssertionError(f"field kind {kind} has no converter")
@@ -684,3 +731,82 @@ def resolve(spec: str) -> tuple[Path, str]:
     names = zoo_names()
     raise ConvcostError(f"no such file, and no shipped spec of that name"
                         f"{_suggest(stem, names)} (shipped: {', '.join(names)})", path=spec)
+
+
+# --- JSON Schema ----------------------------------------------------------------------------
+
+_POSITIVE = {"type": "integer", "minimum": 1, "maximum": MAX_SIZE}
+_PAIR_SCHEMA = {"oneOf": [_POSITIVE, {"type": "array", "items": _POSITIVE,
+                                      "minItems": 2, "maxItems": 2}]}
+_NONNEG = {"type": "integer", "minimum": 0, "maximum": MAX_SIZE}
+_ACT_SCHEMA = {"oneOf": [{"enum": [*ACTIVATIONS, "none"]}, {"type": "null"}]}
+_KIND_SCHEMA: dict[str, Any] = {
+    COUNT: _POSITIVE,
+    NONNEG: _NONNEG,
+    PAIR: _PAIR_SCHEMA,
+    PADDING: {"oneOf": [_NONNEG, {"type": "array", "items": _NONNEG, "minItems": 2,
+                                  "maxItems": 2}, {"enum": ["same", "valid"]}]},
+    BOOL: {"type": "boolean"},
+    ACT: _ACT_SCHEMA,
+    NUMBER: {"type": "number", "exclusiveMinimum": 0},
+    RATIO: {"type": "number", "minimum": 0},
+    PROB: {"type": "number", "minimum": 0, "exclusiveMaximum": 1},
+    SCALE: {"oneOf": [{"type": "boolean"}, {"const": "up"}]},
+    CHOICE_SE_BASE: {"enum": ["expanded", "input"]},
+    LAYERS: {"$ref": "#/$defs/layers"},
+    BRANCHES: {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/layers"}},
+    COUNTS: {"type": "array", "minItems": 1, "items": _POSITIVE},
+}
+_SHAPE_SCHEMA = {"type": "array", "items": _POSITIVE, "minItems": 3, "maxItems": 3,
+                 "description": "[H, W, C]"}
+
+
+def _fields_schema(kind: str, *, with_common: bool) -> dict[str, Any]:
+    properties: dict[str, Any] = {name: _KIND_SCHEMA[k] for name, k in FIELDS[kind].items()}
+    for alias, name in ALIASES.items():
+        if name in properties:
+            properties[alias] = properties[name]
+    if with_common:
+        properties |= {"name": {"type": "string", "minLength": 1, "maxLength": 200},
+                       "repeat": {"type": "integer", "minimum": 1, "maximum": MAX_REPEAT},
+                       "n": {"type": "integer", "minimum": 1, "maximum": MAX_REPEAT},
+                       "output": _SHAPE_SCHEMA}
+    properties["scale"] = _KIND_SCHEMA[SCALE]
+    return {"type": "object", "properties": properties, "additionalProperties": False}
+
+
+def json_schema() -> dict[str, Any]:
+    """A JSON Schema (draft 2020-12) of the spec format, generated from ``FIELDS``.
+
+    Editors use it to validate and complete specs; the loader remains the authority (it also
+    checks shapes, channel counts and YAML 1.1 surprises, which a schema cannot).
+    """
+    entries: list[dict[str, Any]] = []
+    for kind in FIELDS:
+        entries.append({"type": "object", "properties": {
+            kind: _fields_schema(kind, with_common=True)},
+            "required": [kind], "additionalProperties": False})
+        if not REQUIRED.get(kind):
+            entries.append({"const": kind})
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "https://github.com/convcost/convcost/spec.schema.json",
+        "title": "convcost network spec",
+        "description": "An input shape and an ordered list of layers and blocks "
+                       "(see docs/spec.md).",
+        "type": "object",
+        "required": ["input", "layers"],
+        "additionalProperties": False,
+        "properties": {
+            "name": {"type": "string"},
+            "source": {"type": "string"},
+            "input": _SHAPE_SCHEMA,
+            "width_rule": {"enum": list(WIDTH_RULES)},
+            "defaults": {"type": "object", "additionalProperties": False,
+                         "properties": {kind: _fields_schema(kind, with_common=False)
+                                        for kind in FIELDS}},
+            "layers": {"$ref": "#/$defs/layers"},
+        },
+        "$defs": {"layers": {"type": "array", "items": {"$ref": "#/$defs/entry"}},
+                  "entry": {"oneOf": entries}},
+    }
