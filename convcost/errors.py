@@ -49,7 +49,15 @@ class ConvcostError(Exception):
         elif self.line is not None:
             where = f"line {self.line}: "
         if self.layer is not None:
-            where += f"layer '{self.layer}': "
+            where += f"layer '{_clip(self.layer)}': "
         if self.field is not None:
             where += f"{self.field}: "
         return where + self.message
+
+
+def _clip(name: str, limit: int = 80) -> str:
+    """Long generated names (deeply nested blocks) keep their head and tail."""
+    if len(name) <= limit:
+        return name
+    half = (limit - 3) // 2
+    return f"{name[:half]}...{name[-half:]}"

@@ -202,8 +202,11 @@ def _describe(node: yaml.Node) -> str:
     if isinstance(node, yaml.MappingNode):
         return "a mapping"
     if isinstance(node, yaml.SequenceNode):
-        return "a list"
+        count = len(node.value)
+        return "an empty list" if not count else f"a list of {count}"
     text = node.value
+    if node.style in ("'", '"'):
+        return f"'{_clip(text)}' (quoted, so a string)"
     if node.tag == _BOOL_TAG:
         return f"'{text}' (a boolean in YAML 1.1)"
     if node.tag == _NULL_TAG:
