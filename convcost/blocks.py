@@ -211,8 +211,11 @@ def _expand_simple(entry: LayerSpec, shape: Shape, width: Width, first: bool) ->
 def _squeeze_excite(f: dict[str, Any], cin: int, expanded: int) -> Residual:
     """SE (Hu et al. 2018) as MobileNetV3/EfficientNet place it after the depthwise conv:
     global pool, 1x1 conv with bias to the squeeze channels, act, 1x1 conv back, gate, scale."""
-    base = cin if f.get("se_base", "expanded") == "input" else expanded
-    squeeze = make_divisible(int(base * f["se"]), f.get("se_divisor", 8))
+    from_input = f.get("se_base", "expanded") == "input"
+    base = cin if from_input else expanded
+    # MobileNetV3 rounds to a multiple of 8; EfficientNet takes max(1, int(se * cin)) as it is.
+    divisor = f.get("se_divisor", 1 if from_input else 8)
+    squeeze = make_divisible(int(base * f["se"]), divisor)
     body: list[Node] = [
         Prim("pool", L.GlobalPool()),
         *_conv("fc1", L.Conv2d(squeeze, (1, 1), padding=(0, 0), bias=True), False,
