@@ -52,7 +52,7 @@ class ConvcostError(Exception):
             where += f"layer '{_clip(self.layer)}': "
         if self.field is not None:
             where += f"{self.field}: "
-        return where + self.message
+        return _one_line(where + self.message)
 
 
 def _clip(name: str, limit: int = 80) -> str:
@@ -61,3 +61,11 @@ def _clip(name: str, limit: int = 80) -> str:
         return name
     half = (limit - 3) // 2
     return f"{name[:half]}...{name[-half:]}"
+
+
+def _one_line(text: str) -> str:
+    """Escape newlines and other unprintable characters echoed from the input."""
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii")
+                   for ch in text)

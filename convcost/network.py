@@ -17,7 +17,7 @@ from convcost.blocks import Concat, Node, Prim, Residual, Width, expand
 from convcost.errors import ConvcostError
 from convcost.formulas import Count, flops
 from convcost.layers import LayerKind, Shape
-from convcost.spec import LayerSpec, Spec
+from convcost.spec import LayerSpec, Spec, paused_gc
 
 MAX_ROWS = 5_000_000  # primitive layers in one report; beyond this a spec is a mistake
 
@@ -277,7 +277,8 @@ def walk(spec: Spec, *, alpha: Fraction | None = None, resolution: int | None = 
     shape: Shape = (h, w, c)
     declared = alpha is None and (h, w) == spec.input[:2]
     walker = _Walker(Width(alpha, spec.width_rule), spec.path, check_declared=declared)
-    walker.nodes(spec.layers, shape, "")
+    with paused_gc():
+        walker.nodes(spec.layers, shape, "")
     rows = tuple(walker.rows)
     return Report(
         network=spec.name, input=shape, rows=rows, totals=Totals.of(rows), source=spec.source,

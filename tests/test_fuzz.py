@@ -7,6 +7,7 @@ from the conventions (not from ``convcost.formulas``); mutated specs must either
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import yaml
@@ -16,7 +17,9 @@ from hypothesis import strategies as st
 from convcost import network, spec
 from convcost.errors import ConvcostError
 
-FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# CI runs a bounded number of examples; CONVCOST_FUZZ_EXAMPLES=5000 digs deeper by hand.
+FUZZ = settings(max_examples=int(os.environ.get("CONVCOST_FUZZ_EXAMPLES", "150")), deadline=None,
+                suppress_health_check=[HealthCheck.too_slow])
 
 small = st.integers(min_value=1, max_value=9)
 
@@ -128,8 +131,8 @@ def mutated_specs(draw: st.DrawFn) -> Any:
         if where == "top":
             doc[draw(st.sampled_from(["input", "layers", "name", "defaults", "width_rule",
                                       "extra"]))] = draw(junk)
-        elif where == "input" and isinstance(doc.get("input"), list):
-            doc["input"][draw(st.integers(0, 2))] = draw(junk)
+        elif where == "input" and isinstance(doc.get("input"), list) and doc["input"]:
+            doc["input"][draw(st.integers(0, len(doc["input"]) - 1))] = draw(junk)
         elif where == "layer" and isinstance(doc.get("layers"), list) and doc["layers"]:
             doc["layers"][draw(st.integers(0, len(doc["layers"]) - 1))] = draw(
                 st.one_of(junk, st.dictionaries(st.sampled_from(list(spec.FIELDS)), junk,
