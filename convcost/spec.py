@@ -821,7 +821,18 @@ def _fields_schema(kind: str, *, with_common: bool) -> dict[str, Any]:
                        "n": {"type": "integer", "minimum": 1, "maximum": MAX_REPEAT},
                        "output": _SHAPE_SCHEMA}
     properties["scale"] = _KIND_SCHEMA[SCALE]
-    return {"type": "object", "properties": properties, "additionalProperties": False}
+    schema: dict[str, Any] = {"type": "object", "properties": properties,
+                              "additionalProperties": False}
+    if with_common:
+        short = {long: alias for alias, long in ALIASES.items()}
+        required: list[dict[str, Any]] = [
+            {"anyOf": [{"required": [name]}, {"required": [short[name]]}]} if name in short
+            else {"required": [name]} for name in REQUIRED.get(kind, ())]
+        if kind == "inverted_residual":
+            required.append({"oneOf": [{"required": ["t"]}, {"required": ["exp"]}]})
+        if required:
+            schema["allOf"] = required
+    return schema
 
 
 def json_schema() -> dict[str, Any]:
