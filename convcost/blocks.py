@@ -237,7 +237,7 @@ def _expand_inverted_residual(entry: LayerSpec, shape: Shape, width: Width,
         raise ConvcostError("needs a known number of input channels", field="cout")
     cout = width.channels(f["cout"], entry.scale)
     if "t" in f:
-        expanded = int(round(cin * f["t"]))  # torchvision: int(round(inp * expand_ratio))
+        expanded = round(cin * f["t"])  # torchvision: int(round(inp * expand_ratio))
     else:
         expanded = width.channels(f["exp"], entry.scale)
     stride = _stride(f, first)

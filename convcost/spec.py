@@ -150,11 +150,11 @@ class _Loader(yaml.SafeLoader):
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
+            event = self.peek_event()  # type: ignore[no-untyped-call]
             raise ConvcostError(
                 "aliases (*name) are not allowed in a spec; use 'defaults' or 'n' to repeat",
                 line=event.start_mark.line + 1)
-        event = self.peek_event()
+        event = self.peek_event()  # type: ignore[no-untyped-call]
         anchor = getattr(event, "anchor", None)
         if anchor is not None:
             raise ConvcostError(
@@ -251,7 +251,7 @@ def _describe(node: yaml.Node) -> str:
         count = len(node.value)
         return "an empty list" if not count else f"a list of {count}"
     text = node.value
-    if node.style in ("'", '"'):
+    if getattr(node, "style", None) in ("'", '"'):
         return f"'{_clip(text)}' (quoted, so a string)"
     if node.tag == _BOOL_TAG:
         return f"'{text}' (a boolean in YAML 1.1)"
@@ -429,7 +429,7 @@ def _mapping_items(node: yaml.MappingNode, ctx: _Context,
                    layer: str | None) -> list[tuple[str, yaml.Node, yaml.Node]]:
     """(key, key node, value node) in order; duplicate and non-string keys are errors."""
     seen: dict[str, int] = {}
-    items = []
+    items: list[tuple[str, yaml.Node, yaml.Node]] = []
     for key_node, value_node in node.value:
         if key_node.tag == "tag:yaml.org,2002:merge":
             raise ctx.error("merge keys (<<) are not allowed in a spec", key_node, layer=layer)
@@ -502,8 +502,8 @@ class _Parser:
 
     def _type(self, word: str, node: yaml.Node) -> str:
         if word not in FIELDS:
-            raise self.ctx.error(f"unknown layer type '{_clip(word)}'{_suggest(word, list(FIELDS))}",
-                                 node)
+            hint = _suggest(word, list(FIELDS))
+            raise self.ctx.error(f"unknown layer type '{_clip(word)}'{hint}", node)
         return word
 
     def fields(self, kind: str, body: yaml.Node | None, line: int, depth: int) -> LayerSpec:

@@ -15,6 +15,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
+
 from convcost import network, spec
 from convcost.layers import LayerKind
 from convcost.network import Report
