@@ -31,6 +31,15 @@ if TYPE_CHECKING:
 # An exact count: a Python int, or a sympy expression when some dimension is a symbol.
 Count = Any
 
+# The conventions every report states (PRODUCT.md); network.CONVENTION holds the same text.
+CONVENTION = {
+    "macs": "multiply-accumulates of convolution and linear layers; bias adds are not MACs",
+    "flops": "2 * MACs (papers such as MobileNet and ResNet print MACs as 'FLOPs' or 'mult-adds')",
+    "params": "trainable parameters: weights, biases, BatchNorm gamma and beta",
+    "buffers": "BatchNorm running mean and variance (Keras: non-trainable params)",
+    "output_size": "floor((H + 2P - D(K-1) - 1)/S) + 1 (PyTorch); 'same' = ceil(H/S) (TensorFlow)",
+}
+
 
 def exact_divide(numerator: Count, divisor: Count) -> Count:
     """``numerator / divisor`` when ``divisor`` is known to divide ``numerator``.
@@ -41,6 +50,18 @@ def exact_divide(numerator: Count, divisor: Count) -> Count:
     if isinstance(numerator, int) and isinstance(divisor, int):
         return numerator // divisor
     return numerator / divisor
+
+
+def ceil_divide(numerator: Count, divisor: Count) -> Count:
+    """ceil(numerator / divisor): ``-(-a // b)`` for ints, ``ceiling(a/b)`` for symbols.
+
+    ``-((-H) // S)`` is correct for a symbol too, but sympy prints it ``-floor(-H/S)``.
+    """
+    if isinstance(numerator, int) and isinstance(divisor, int):
+        return -((-numerator) // divisor)
+    import sympy
+
+    return sympy.ceiling(numerator / divisor)
 
 
 # --- output size ----------------------------------------------------------------------------
@@ -62,7 +83,7 @@ def same_output_size(size: Count, stride: Count = 1) -> Count:
     TensorFlow pads as much as needed for this, putting the odd pixel at the bottom/right;
     the kernel size and dilation do not change the output size.
     """
-    return -((-size) // stride)
+    return ceil_divide(size, stride)
 
 
 def same_padding_total(size: Count, k: Count, stride: Count = 1, dilation: Count = 1) -> Count:

@@ -1,0 +1,86 @@
+"""Cold start of the CLI against the import floor of its dependencies, in the same run.
+
+    python benchmarks/bench_startup.py [--runs N]
+
+Times ``convcost layer`` (every dimension given: no sympy), ``convcost net
+configs/mobilenet_v1.yaml`` and ``python -c "import typer, rich.table, yaml"`` as fresh
+subprocesses, interleaved so that machine noise hits all three alike, and prints the median of
+N runs of each and the ratio of each command to the floor (goal, issue 2: at most 1.3x).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _convcost() -> list[str]:
+    script = Path(sys.executable).parent / "convcost"
+    if script.exists():
+        return [str(script)]
+    found = shutil.which("convcost")
+    return [found] if found else [sys.executable, "-m", "convcost"]
+
+
+def commands() -> dict[str, list[str]]:
+    cli = _convcost()
+    return {
+        "floor: import typer, rich.table, yaml": [
+            sys.executable,
+            "-c",
+            "import typer, rich.table, yaml",
+        ],
+        "convcost layer (all dims)": [
+            *cli,
+            "layer",
+            "--k",
+            "3",
+            "--cin",
+            "256",
+            "--cout",
+            "256",
+            "--h",
+            "56",
+            "--w",
+            "56",
+        ],
+        "convcost net mobilenet_v1": [*cli, "net", "configs/mobilenet_v1.yaml"],
+    }
+
+
+def _once(argv: list[str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(
+        argv, cwd=ROOT, check=True, stdout=subprocess.DEVNULL, env={**os.environ, "NO_COLOR": "1"}
+    )
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=21)
+    args = parser.parse_args()
+    cmds = commands()
+    times: dict[str, list[float]] = {name: [] for name in cmds}
+    for argv in cmds.values():  # warm the OS file cache and the .pyc files once
+        _once(argv)
+    for _ in range(args.runs):
+        for name, argv in cmds.items():
+            times[name].append(_once(argv))
+    floor = statistics.median(next(iter(times.values())))
+    print(f"python {sys.version.split()[0]}, {args.runs} runs each, median wall time")
+    for name, samples in times.items():
+        median = statistics.median(samples)
+        print(f"{name:<40} {median * 1000:7.1f} ms  {median / floor:5.2f}x")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Analyses built on the cost engine: comparisons, sweeps, conversions."""

@@ -1,0 +1,423 @@
+"""The ``convcost`` command line: parse flags, call the library, pick a renderer, write.
+
+Errors leave through one place, :class:`_Group.main`: a ``ConvcostError`` (bad spec, bad
+file) prints ``error: <message>`` on stderr and exits 1; a usage error (bad flag) prints
+``error: <message naming the flag>`` and exits 2. Neither prints a traceback.
+
+Heavy modules are imported inside the commands that need them (rich only for tables, sympy
+only for symbolic answers), so that a start costs little more than importing typer
+(benchmarks/bench_startup.py).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from enum import Enum
+from fractions import Fraction
+from typing import Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+from convcost import __version__
+from convcost.errors import ConvcostError
+from convcost.formulas import FormulaKind
+from convcost.report import Format, renderer
+
+# The loader's bound on any size (spec.MAX_SIZE, checked equal by tests), applied to flags too;
+# a literal so that `convcost layer` need not import the YAML loader.
+MAX_SIZE = 2**24
+
+
+class _Group(TyperGroup):
+    """Typer's group with convcost's single error exit (and no rich error panels)."""
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        windows_expand_args: bool = True,
+        **extra: Any,
+    ) -> Any:
+        try:
+            result = super().main(
+                args=args,
+                prog_name=prog_name,
+                complete_var=complete_var,
+                standalone_mode=False,
+                windows_expand_args=windows_expand_args,
+                **extra,
+            )
+        except ConvcostError as error:
+            _fail(str(error), 1)
+        except typer.Abort:
+            _fail("aborted", 1)
+        except typer.TyperException as error:  # click's ClickException/UsageError in typer
+            _fail(error.format_message(), getattr(error, "exit_code", 1))
+        code = result if isinstance(result, int) else 0
+        if not standalone_mode:
+            return code
+        sys.exit(code)
+
+
+def _fail(message: str, code: int) -> None:
+    text = " ".join(message.split())
+    if text:  # empty when click has printed the help for a bare `convcost`
+        sys.stderr.write(f"error: {text}\n")
+    sys.exit(code)
+
+
+app = typer.Typer(
+    cls=_Group,
+    name="convcost",
+    help="Exact params, MACs and FLOPs of convolution layers and whole CNNs.\n\n"
+    "Conventions: MACs are multiply-accumulates (bias adds are not MACs), FLOPs = 2 x "
+    "MACs, params are trainable (weights, biases, BatchNorm gamma/beta); BatchNorm running "
+    "statistics are buffers.",
+    no_args_is_help=True,
+    add_completion=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # click's plain help: re-wraps docstring paragraphs, no box art
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        sys.stdout.write(f"convcost {__version__}\n")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Exact params, MACs and FLOPs of convolution layers and whole CNNs."""
+
+
+# --- flag parsing ---------------------------------------------------------------------------
+
+FormatOption = Annotated[
+    Format, typer.Option("--format", "-f", case_sensitive=False, help="Output format.")
+]
+OutputOption = Annotated[
+    str | None,
+    typer.Option(
+        "--output",
+        "-o",
+        metavar="FILE",
+        help="Write to FILE (whole or not at all) instead of stdout; '-' means stdout.",
+    ),
+]
+ForceOption = Annotated[bool, typer.Option("--force", help="Replace FILE if it exists.")]
+
+
+def _bad(flag: str, message: str) -> typer.BadParameter:
+    return typer.BadParameter(message, param_hint=f"'{flag}'")
+
+
+def _positive(text: str, flag: str, minimum: int = 1) -> int:
+    try:
+        value = int(text, 10)
+    except ValueError:
+        raise _bad(flag, f"{text!r} is not an integer") from None
+    if value < minimum:
+        raise _bad(flag, f"{text} must be {'positive' if minimum else 'zero or more'}")
+    if value > MAX_SIZE:
+        raise _bad(flag, f"{text} is larger than {MAX_SIZE:,}")
+    return value
+
+
+def parse_pair(text: str, flag: str, minimum: int = 1) -> tuple[int, int]:
+    """``3`` -> (3, 3); ``1x7`` -> (1, 7) (height x width)."""
+    parts = text.strip().lower().split("x")
+    if len(parts) == 1:
+        value = _positive(parts[0], flag, minimum)
+        return value, value
+    if len(parts) == 2 and all(parts):
+        return _positive(parts[0], flag, minimum), _positive(parts[1], flag, minimum)
+    raise _bad(flag, f"{text!r} is not a number or an HxW pair such as 1x7")
+
+
+def parse_padding(text: str) -> tuple[int, int] | str:
+    """``same`` (TensorFlow), ``valid`` (no padding), ``1`` or ``0x3`` (per side, H x W)."""
+    word = text.strip().lower()
+    if word in ("same", "valid"):
+        return word
+    if word and word[0].isalpha():
+        raise _bad("--padding", f"{text!r} is not 'same', 'valid', a number or an HxW pair")
+    return parse_pair(text, "--padding", minimum=0)
+
+
+def parse_alpha(text: str) -> Fraction:
+    """A width multiplier such as ``0.75`` or ``3/4``, exactly."""
+    try:
+        value = Fraction(text.strip())
+    except (ValueError, ZeroDivisionError):
+        raise _bad("--alpha", f"{text!r} is not a number such as 0.75") from None
+    if value <= 0:
+        raise _bad("--alpha", f"{text} must be positive")
+    return value
+
+
+# --- writing --------------------------------------------------------------------------------
+
+
+def _emit(text: str, output: str | None, force: bool) -> None:
+    """Print ``text``, or write it to ``output`` whole or not at all (temp file + rename)."""
+    if output is None or output == "-":
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    import tempfile  # ~5 ms at start; only writing a file needs it
+    from pathlib import Path
+
+    path = Path(output)
+    if path.is_dir():
+        raise ConvcostError("is a directory", path=output)
+    if path.exists() and not force:
+        raise _bad("--output", f"{output} exists; add --force to replace it")
+    tmp: str | None = None
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        if force:
+            os.replace(tmp, path)
+        else:
+            try:
+                os.link(tmp, path)  # atomic no-clobber: fails if the file appeared meanwhile
+            except FileExistsError:
+                raise _bad("--output", f"{output} exists; add --force to replace it") from None
+            except OSError:  # a file system without hard links
+                os.replace(tmp, path)
+    except OSError as error:
+        raise ConvcostError(f"cannot write: {error.strerror or error}", path=output) from None
+    finally:
+        if tmp is not None and os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+# --- commands -------------------------------------------------------------------------------
+
+_LAYER_FLAGS = {
+    "k": "--k",
+    "groups": "--groups",
+    "cin": "--cin",
+    "cout": "--cout",
+    "stride": "--stride",
+    "padding": "--padding",
+    "dilation": "--dilation",
+}
+
+
+@app.command()
+def layer(
+    k: Annotated[
+        str, typer.Option("--k", metavar="K|KHxKW", help="Kernel size: 3, or 1x7 (height x width).")
+    ],
+    cin: Annotated[int, typer.Option("--cin", min=1, max=MAX_SIZE, help="Input channels.")],
+    cout: Annotated[int, typer.Option("--cout", min=1, max=MAX_SIZE, help="Output channels.")],
+    h: Annotated[
+        int | None,
+        typer.Option(
+            "--h", min=1, max=MAX_SIZE, help="Input height; left out, it stays the symbol H."
+        ),
+    ] = None,
+    w: Annotated[
+        int | None,
+        typer.Option(
+            "--w", min=1, max=MAX_SIZE, help="Input width; left out, it stays the symbol W."
+        ),
+    ] = None,
+    stride: Annotated[
+        str, typer.Option("--stride", metavar="S|SHxSW", help="Stride, on the depthwise stage.")
+    ] = "1",
+    padding: Annotated[
+        str,
+        typer.Option(
+            "--padding",
+            metavar="P|PHxPW|same|valid",
+            help="Padding per side, or 'same' (TensorFlow: Hout = ceil(H/S)) or 'valid' (0).",
+        ),
+    ] = "same",
+    dilation: Annotated[str, typer.Option("--dilation", metavar="D|DHxDW", help="Dilation.")] = "1",
+    groups: Annotated[
+        int,
+        typer.Option("--groups", min=1, max=MAX_SIZE, help="Groups of the standard convolution."),
+    ] = 1,
+    bias: Annotated[
+        bool, typer.Option("--bias/--no-bias", help="Give every convolution a bias.")
+    ] = False,
+    fmt: FormatOption = Format.TABLE,
+    output: OutputOption = None,
+    force: ForceOption = False,
+) -> None:
+    """Compare standard, depthwise, pointwise and depthwise-separable versions of one layer.
+
+    Shows output shape, params, MACs and FLOPs of each, and R = separable / standard as an
+    exact fraction and a decimal, beside the approximation 1/K^2 + 1/Cout. Depthwise is the
+    separable layer's first stage (it carries the stride), pointwise its second. Padding
+    defaults to 'same'. Without --h/--w the counts keep the symbols H and W; R is exact anyway.
+
+    Example: convcost layer --k 3 --cin 256 --cout 256 --h 56 --w 56 --stride 2
+    """
+    kernel = parse_pair(k, "--k")
+    strides = parse_pair(stride, "--stride")
+    pad = parse_padding(padding)
+    dilations = parse_pair(dilation, "--dilation")
+    from convcost.analysis.separable import compare
+
+    try:
+        result = compare(
+            k=kernel,
+            cin=cin,
+            cout=cout,
+            h=h,
+            w=w,
+            stride=strides,
+            padding=pad,  # type: ignore[arg-type]
+            dilation=dilations,
+            groups=groups,
+            bias=bias,
+        )
+    except ConvcostError as error:
+        if error.field in _LAYER_FLAGS:
+            raise _bad(_LAYER_FLAGS[error.field], error.message) from None
+        raise
+    _emit(renderer(fmt).comparison(result), output, force)
+
+
+class FormulaChoice(str, Enum):
+    """The kinds ``convcost formula`` prints (formulas.FormulaKind)."""
+
+    STANDARD = FormulaKind.STANDARD
+    DEPTHWISE = FormulaKind.DEPTHWISE
+    POINTWISE = FormulaKind.POINTWISE
+    SEPARABLE = FormulaKind.SEPARABLE
+    RATIO = FormulaKind.RATIO
+    OUTPUT_SIZE = FormulaKind.OUTPUT_SIZE
+
+
+@app.command()
+def formula(
+    kind: Annotated[
+        FormulaChoice | None,
+        typer.Argument(case_sensitive=False, help="Which formulas; all when left out."),
+    ] = None,
+    latex: Annotated[bool, typer.Option("--latex", help="Print LaTeX.")] = False,
+) -> None:
+    """Print the derived formulas (params, MACs, FLOPs, R, output size), simplified by sympy.
+
+    Symbols: H, W input size; H_out, W_out output size; C_in, C_out channels; K (K_h, K_w)
+    kernel; S stride; P padding; D dilation; G groups.
+
+    Example: convcost formula ratio --latex
+    """
+    from convcost.formulas import derive
+    from convcost.report.formula import render
+
+    kinds = FormulaKind.ALL if kind is None else (kind.value,)
+    sys.stdout.write(render({name: derive(name) for name in kinds}, latex=latex))
+
+
+@app.command()
+def net(
+    spec: Annotated[
+        str,
+        typer.Argument(
+            metavar="SPEC", help="A YAML spec file, or the name of a shipped one (convcost zoo)."
+        ),
+    ],
+    alpha: Annotated[
+        str | None,
+        typer.Option(
+            "--alpha", metavar="A", help="Width multiplier, e.g. 0.75, rounded by the spec's rule."
+        ),
+    ] = None,
+    resolution: Annotated[
+        int | None,
+        typer.Option(
+            "--resolution", metavar="N", min=1, max=MAX_SIZE, help="Input height and width."
+        ),
+    ] = None,
+    by_type: Annotated[
+        bool,
+        typer.Option(
+            "--by-type",
+            help="Only the totals and the breakdown by layer type (MobileNet "
+            "Table 2); JSON always has both.",
+        ),
+    ] = False,
+    fmt: FormatOption = Format.TABLE,
+    output: OutputOption = None,
+    force: ForceOption = False,
+) -> None:
+    """Cost a whole network: per-layer table, totals, and the breakdown by layer type.
+
+    Columns: name, type, input and output shape, kernel, stride, params, MACs, share of the
+    MACs. Totals: params, buffers, MACs, FLOPs (= 2 x MACs). With --by-type only the totals
+    and the breakdown are printed (CSV: the breakdown rows).
+
+    Example: convcost net mobilenet_v1 --alpha 0.75 --resolution 160 --by-type
+    """
+    width = None if alpha is None else parse_alpha(alpha)
+    from convcost import spec as spec_module
+    from convcost.network import walk
+
+    path, shown = spec_module.resolve(spec)
+    report = walk(spec_module.load(path, shown=shown), alpha=width, resolution=resolution)
+    _emit(renderer(fmt).network(report, by_type=by_type), output, force)
+
+
+@app.command()
+def zoo(
+    fmt: FormatOption = Format.TABLE,
+    output: OutputOption = None,
+    force: ForceOption = False,
+) -> None:
+    """List the shipped specs with their input size, params, buffers and MACs.
+
+    Each name works as SPEC of convcost net.
+
+    Example: convcost zoo --format markdown
+    """
+    from convcost import spec as spec_module
+    from convcost.network import walk
+
+    reports = []
+    for name in spec_module.zoo_names():
+        path, shown = spec_module.resolve(name)
+        reports.append(walk(spec_module.load(path, shown=shown)))
+    _emit(renderer(fmt).zoo(reports), output, force)
+
+
+@app.command()
+def schema(output: OutputOption = None, force: ForceOption = False) -> None:
+    """Print the JSON Schema of the spec format, for editors to validate and complete.
+
+    Example: convcost schema --output convcost-spec.schema.json
+    """
+    import json
+
+    from convcost import spec as spec_module
+
+    _emit(json.dumps(spec_module.json_schema(), indent=2) + "\n", output, force)
+
+
+def main() -> None:
+    """Entry point of the ``convcost`` console script."""
+    typer.main.get_command(app).main(prog_name="convcost")

@@ -1,0 +1,205 @@
+"""Numbers to strings, in one place: every renderer formats through these helpers.
+
+Counts are exact ints, or sympy expressions when ``convcost layer`` was not given H and W.
+Human formats (table, Markdown, LaTeX) get thousands separators and ``·`` for products;
+machine formats (CSV, JSON) get raw ints and sympy's own spelling (``589824*H*W``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from fractions import Fraction
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from convcost.analysis.separable import Comparison, KindCost
+    from convcost.network import LayerCost, Report
+
+
+_DIGITS = re.compile(r"\d{4,}")
+
+
+def human(value: Any) -> str:
+    """A count for people: ``589,824`` or ``589,824·H·W``."""
+    if isinstance(value, int):
+        return f"{value:,}"
+    text = str(value).replace("**", "^").replace("*", "·")
+    return _DIGITS.sub(lambda m: f"{int(m.group()):,}", text)
+
+
+def raw(value: Any) -> int | str:
+    """A count for machines: the int itself, or sympy's string for an expression."""
+    return value if isinstance(value, int) else str(value)
+
+
+def shape(value: Sequence[Any]) -> str:
+    """``112x112x32``; symbolic sides as sympy prints them (``HxWx256``)."""
+    return "x".join(str(v) for v in value)
+
+
+def pair(value: Sequence[int] | str | None) -> str:
+    """A kernel, stride or padding: ``3x3``, ``same``; empty when the layer has none."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    return f"{value[0]}x{value[1]}"
+
+
+def percent(share: Fraction) -> str:
+    """A share as a percentage with two decimals, rounded half to even exactly."""
+    hundredths = round(share * 10_000)
+    return f"{hundredths // 100}.{hundredths % 100:02d}%"
+
+
+def decimal(value: Fraction, places: int = 4) -> str:
+    """A fraction as a decimal for people."""
+    return f"{float(value):.{places}f}"
+
+
+def fraction(value: Fraction) -> str:
+    """``265/2304``; an integer as itself."""
+    return str(value)
+
+
+# --- table cells shared by the table, Markdown and LaTeX renderers --------------------------
+
+NETWORK_HEADER = ("name", "type", "input", "output", "kernel", "stride", "params", "MACs", "MACs %")
+NETWORK_NUMERIC = frozenset({"params", "MACs", "MACs %"})
+
+
+def network_cells(report: Report, row: LayerCost) -> tuple[str, ...]:
+    return (
+        row.name,
+        row.category,
+        shape(row.input),
+        shape(row.output),
+        pair(row.kernel),
+        pair(row.stride),
+        human(row.params),
+        human(row.macs),
+        percent(report.share(row)),
+    )
+
+
+def network_footer(report: Report) -> tuple[str, ...]:
+    return (
+        "total",
+        "",
+        shape(report.input),
+        shape(report.output),
+        "",
+        "",
+        human(report.totals.params),
+        human(report.totals.macs),
+        percent(Fraction(1) if report.totals.macs else Fraction(0)),
+    )
+
+
+BY_TYPE_HEADER = ("type", "layers", "params", "params %", "MACs", "MACs %")
+BY_TYPE_NUMERIC = frozenset({"layers", "params", "params %", "MACs", "MACs %"})
+
+
+def by_type_rows(report: Report) -> list[tuple[str, ...]]:
+    return [
+        (
+            s.category,
+            str(s.layers),
+            human(s.params),
+            percent(s.params_share),
+            human(s.macs),
+            percent(s.macs_share),
+        )
+        for s in report.by_category()
+    ]
+
+
+def by_type_footer(report: Report) -> tuple[str, ...]:
+    full = percent(Fraction(1))
+    return (
+        "total",
+        str(len(report.rows)),
+        human(report.totals.params),
+        full if report.totals.params else percent(Fraction(0)),
+        human(report.totals.macs),
+        full if report.totals.macs else percent(Fraction(0)),
+    )
+
+
+def totals_lines(report: Report) -> list[tuple[str, str]]:
+    t = report.totals
+    return [
+        ("params", human(t.params)),
+        ("buffers", human(t.buffers)),
+        ("MACs", human(t.macs)),
+        ("FLOPs", human(t.flops)),
+    ]
+
+
+def title(report: Report) -> str:
+    parts = [report.network, f"input {shape(report.input)}"]
+    if report.alpha is not None:
+        parts.append(f"alpha {report.alpha}")
+    return ", ".join(parts)
+
+
+COMPARISON_HEADER = ("kind", "type", "input", "output", "params", "MACs", "FLOPs")
+COMPARISON_NUMERIC = frozenset({"params", "MACs", "FLOPs"})
+
+
+def comparison_cells(row: KindCost) -> tuple[str, ...]:
+    return (
+        row.name,
+        row.type,
+        shape(row.input),
+        shape(row.output),
+        human(row.params),
+        human(row.macs),
+        human(row.flops),
+    )
+
+
+def comparison_title(c: Comparison) -> str:
+    padding = pair(c.padding)
+    return (
+        f"input {shape(c.input)}, {c.cout} output channels, kernel {pair(c.kernel)}, "
+        f"stride {pair(c.stride)}, padding {padding}, dilation {pair(c.dilation)}, "
+        f"groups {c.groups}, {'bias' if c.bias else 'no bias'}"
+    )
+
+
+def ratio_lines(c: Comparison) -> list[tuple[str, str]]:
+    """R = separable / standard, for MACs and params, with 1/(Kh*Kw) + 1/Cout beside it."""
+    kh, kw = c.kernel
+    return [
+        ("R (MACs)", f"{fraction(c.macs_ratio)} = {decimal(c.macs_ratio)}"),
+        ("R (params)", f"{fraction(c.params_ratio)} = {decimal(c.params_ratio)}"),
+        (
+            "1/K^2 + 1/Cout",
+            f"1/{kh * kw} + 1/{c.cout} = {fraction(c.approximation)} = {decimal(c.approximation)}",
+        ),
+    ]
+
+
+CONVENTION_NOTE = (
+    "MACs = multiply-accumulates (bias adds are not MACs); FLOPs = 2 x MACs; "
+    "params = weights + biases + BatchNorm gamma/beta; buffers = BatchNorm "
+    "running mean/var"
+)
+
+
+ZOO_HEADER = ("name", "input", "params", "buffers", "MACs", "source")
+ZOO_NUMERIC = frozenset({"params", "buffers", "MACs"})
+
+
+def zoo_cells(report: Report) -> tuple[str, ...]:
+    t = report.totals
+    return (
+        report.network,
+        shape(report.input),
+        human(t.params),
+        human(t.buffers),
+        human(t.macs),
+        report.source or "",
+    )

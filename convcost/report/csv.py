@@ -1,0 +1,175 @@
+"""CSV for spreadsheets: one table, raw integers, a final ``total`` row where sums make sense.
+
+The ``macs`` and ``flops`` columns both appear, so the convention (FLOPs = 2 x MACs) is in
+the data itself.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from fractions import Fraction
+from typing import TYPE_CHECKING, Any
+
+from convcost.report import _text
+
+if TYPE_CHECKING:
+    from convcost.analysis.separable import Comparison
+    from convcost.network import Report
+
+
+def _write(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def _share(value: Fraction) -> str:
+    return f"{float(value):.6f}"
+
+
+NETWORK_HEADER = (
+    "name",
+    "type",
+    "category",
+    "input",
+    "output",
+    "kernel",
+    "stride",
+    "params",
+    "buffers",
+    "macs",
+    "flops",
+    "macs_share",
+)
+BY_TYPE_HEADER = ("type", "layers", "params", "params_share", "macs", "macs_share")
+
+
+def network(report: Report, *, by_type: bool = False) -> str:
+    """Per-layer rows and a ``total`` row; with ``by_type``, the breakdown by type instead."""
+    t = report.totals
+    if by_type:
+        rows: list[Sequence[Any]] = [
+            (
+                s.category,
+                s.layers,
+                _text.raw(s.params),
+                _share(s.params_share),
+                _text.raw(s.macs),
+                _share(s.macs_share),
+            )
+            for s in report.by_category()
+        ]
+        rows.append(
+            (
+                "total",
+                len(report.rows),
+                _text.raw(t.params),
+                _share(Fraction(1 if t.params else 0)),
+                _text.raw(t.macs),
+                _share(Fraction(1 if t.macs else 0)),
+            )
+        )
+        return _write(BY_TYPE_HEADER, rows)
+    rows = [
+        (
+            row.name,
+            row.kind.value,
+            row.category,
+            _text.shape(row.input),
+            _text.shape(row.output),
+            _text.pair(row.kernel),
+            _text.pair(row.stride),
+            _text.raw(row.params),
+            _text.raw(row.buffers),
+            _text.raw(row.macs),
+            _text.raw(row.flops),
+            _share(report.share(row)),
+        )
+        for row in report.rows
+    ]
+    rows.append(
+        (
+            "total",
+            "",
+            "",
+            _text.shape(report.input),
+            _text.shape(report.output),
+            "",
+            "",
+            _text.raw(t.params),
+            _text.raw(t.buffers),
+            _text.raw(t.macs),
+            _text.raw(t.flops),
+            _share(Fraction(1 if t.macs else 0)),
+        )
+    )
+    return _write(NETWORK_HEADER, rows)
+
+
+COMPARISON_HEADER = (
+    "name",
+    "type",
+    "input",
+    "output",
+    "kernel",
+    "stride",
+    "groups",
+    "params",
+    "macs",
+    "flops",
+    "params_vs_standard",
+    "macs_vs_standard",
+)
+
+
+def comparison(c: Comparison) -> str:
+    """One row per kind; the last two columns are each row over ``standard``, exact."""
+    from convcost.analysis.separable import _exact_ratio
+
+    standard = c.row("standard")
+    return _write(
+        COMPARISON_HEADER,
+        [
+            (
+                row.name,
+                row.type,
+                _text.shape(row.input),
+                _text.shape(row.output),
+                _text.pair(row.kernel),
+                _text.pair(row.stride),
+                "" if row.groups is None else row.groups,
+                _text.raw(row.params),
+                _text.raw(row.macs),
+                _text.raw(row.flops),
+                str(Fraction(row.params, standard.params)),
+                str(_exact_ratio(row.macs, standard.macs)),
+            )
+            for row in c.rows
+        ],
+    )
+
+
+ZOO_HEADER = ("name", "input", "params", "buffers", "macs", "flops", "source")
+
+
+def zoo(reports: Sequence[Report]) -> str:
+    """One row per shipped spec."""
+    return _write(
+        ZOO_HEADER,
+        [
+            (
+                r.network,
+                _text.shape(r.input),
+                _text.raw(r.totals.params),
+                _text.raw(r.totals.buffers),
+                _text.raw(r.totals.macs),
+                _text.raw(r.totals.flops),
+                r.source or "",
+            )
+            for r in reports
+        ],
+    )

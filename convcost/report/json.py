@@ -1,0 +1,151 @@
+"""JSON for scripts: one object, raw integers, the keys of PRODUCT.md's contract.
+
+Keys may be added, never renamed. Symbolic counts (``convcost layer`` without H and W) are
+strings in sympy's spelling, e.g. ``"589824*H*W"``; exact fractions are strings
+(``"265/2304"``) with a float beside them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from fractions import Fraction
+from typing import TYPE_CHECKING, Any
+
+from convcost.report import _text
+
+if TYPE_CHECKING:
+    from convcost.analysis.separable import Comparison, KindCost
+    from convcost.network import LayerCost, Report
+
+
+def _dump(obj: object) -> str:
+    return json.dumps(obj, indent=2, ensure_ascii=False) + "\n"
+
+
+def _shape(value: Sequence[Any]) -> list[int | str]:
+    return [_text.raw(v) for v in value]
+
+
+def _pair(value: Sequence[int] | str | None) -> list[int] | str | None:
+    return value if value is None or isinstance(value, str) else list(value)
+
+
+def _fraction(value: Fraction) -> dict[str, Any]:
+    return {"exact": str(value), "decimal": float(value)}
+
+
+def _layer(report: Report, row: LayerCost) -> dict[str, Any]:
+    return {
+        "name": row.name,
+        "type": row.kind.value,
+        "category": row.category,
+        "input": _shape(row.input),
+        "output": _shape(row.output),
+        "kernel": _pair(row.kernel),
+        "stride": _pair(row.stride),
+        "groups": row.groups,
+        "params": _text.raw(row.params),
+        "buffers": _text.raw(row.buffers),
+        "macs": _text.raw(row.macs),
+        "flops": _text.raw(row.flops),
+        "macs_share": float(report.share(row)),
+    }
+
+
+def _totals(report: Report) -> dict[str, Any]:
+    t = report.totals
+    return {
+        "params": _text.raw(t.params),
+        "buffers": _text.raw(t.buffers),
+        "macs": _text.raw(t.macs),
+        "flops": _text.raw(t.flops),
+    }
+
+
+def _network(report: Report) -> dict[str, Any]:
+    return {
+        "network": report.network,
+        "source": report.source,
+        "convention": report.convention,
+        "input": _shape(report.input),
+        "output": _shape(report.output),
+        "alpha": None if report.alpha is None else str(report.alpha),
+        "resolution": report.resolution,
+        "layers": [_layer(report, row) for row in report.rows],
+        "totals": _totals(report),
+        "by_type": [
+            {
+                "type": s.category,
+                "layers": s.layers,
+                "params": _text.raw(s.params),
+                "params_share": float(s.params_share),
+                "macs": _text.raw(s.macs),
+                "macs_share": float(s.macs_share),
+            }
+            for s in report.by_category()
+        ],
+    }
+
+
+def network(report: Report, *, by_type: bool = False) -> str:
+    """The whole report; ``by_type`` changes nothing here, JSON always carries both views."""
+    return _dump(_network(report))
+
+
+def _kind(row: KindCost) -> dict[str, Any]:
+    return {
+        "name": row.name,
+        "type": row.type,
+        "input": _shape(row.input),
+        "output": _shape(row.output),
+        "kernel": list(row.kernel),
+        "stride": list(row.stride),
+        "groups": row.groups,
+        "params": _text.raw(row.params),
+        "macs": _text.raw(row.macs),
+        "flops": _text.raw(row.flops),
+    }
+
+
+def comparison(c: Comparison) -> str:
+    """``{"layers": [...one per kind...], "ratio": {...}, "convention": {...}}``."""
+    kh, kw = c.kernel
+    ratio: dict[str, Any] = _fraction(c.macs_ratio)
+    ratio["of"] = "separable / standard MACs"
+    ratio["params"] = _fraction(c.params_ratio)
+    ratio["approximation"] = {"formula": f"1/{kh * kw} + 1/{c.cout}"} | _fraction(c.approximation)
+    return _dump(
+        {
+            "layers": [_kind(row) for row in c.rows],
+            "ratio": ratio,
+            "layer": {
+                "input": _shape(c.input),
+                "cout": c.cout,
+                "kernel": list(c.kernel),
+                "stride": list(c.stride),
+                "padding": _pair(c.padding),
+                "dilation": list(c.dilation),
+                "groups": c.groups,
+                "bias": c.bias,
+            },
+            "convention": c.convention,
+        }
+    )
+
+
+def zoo(reports: Sequence[Report]) -> str:
+    """``{"specs": [{"network", "input", "totals", "source"}, ...]}``."""
+    return _dump(
+        {
+            "specs": [
+                {
+                    "network": r.network,
+                    "input": _shape(r.input),
+                    "totals": _totals(r),
+                    "source": r.source,
+                }
+                for r in reports
+            ]
+        }
+    )

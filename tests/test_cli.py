@@ -1,0 +1,320 @@
+"""The command line: exit codes, exact messages, files, help, and real subprocess runs."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+import convcost
+from convcost import cli, spec
+
+ROOT = Path(__file__).resolve().parent.parent
+runner = CliRunner()
+
+
+def run(*args: str):  # type: ignore[no-untyped-def]
+    return runner.invoke(cli.app, list(args))
+
+
+def test_layer_json_must_show() -> None:
+    result = run("layer", "--k", "3", "--cin", "256", "--cout", "256", "--format", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert [layer["params"] for layer in data["layers"]] == [589_824, 2_304, 65_536, 67_840]
+    assert data["ratio"]["exact"] == "265/2304"
+    assert result.stderr == ""
+
+
+def test_layer_table_seed_example() -> None:
+    result = run(
+        "layer", "--k", "3", "--cin", "3", "--cout", "4", "--h", "64", "--w", "64", "--padding", "1"
+    )
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert any("standard" in line and "442,368" in line for line in lines)
+    assert any("separable" in line and "159,744" in line for line in lines)
+    assert "  R (MACs)        13/36 = 0.3611" in lines
+
+
+def test_layer_default_padding_is_same() -> None:
+    result = run("layer", "--k", "3", "--cin", "256", "--cout", "256", "-f", "csv")
+    assert result.stdout.splitlines()[1] == (
+        "standard,Conv 3x3,HxWx256,HxWx256,3x3,1x1,1,589824,589824*H*W,1179648*H*W,1,1"
+    )
+
+
+BAD_FLAGS = [
+    (["--k", "0"], "error: Invalid value for '--k': 0 must be positive\n"),
+    (["--k", "-3"], "error: Invalid value for '--k': -3 must be positive\n"),
+    (["--k", "2.5"], "error: Invalid value for '--k': '2.5' is not an integer\n"),
+    (
+        ["--k", "1x7x2"],
+        "error: Invalid value for '--k': '1x7x2' is not a number or an HxW pair such as 1x7\n",
+    ),
+    (
+        ["--k", "3", "--groups", "2"],
+        "error: Invalid value for '--groups': 2 does not divide cin=3\n",
+    ),
+    (
+        ["--k", "3", "--padding", "full"],
+        "error: Invalid value for '--padding': "
+        "'full' is not 'same', 'valid', a number or an HxW pair\n",
+    ),
+    (["--k", "3", "--stride", "0x1"], "error: Invalid value for '--stride': 0 must be positive\n"),
+    (
+        ["--k", "3", "--padding", "-1"],
+        "error: Invalid value for '--padding': -1 must be zero or more\n",
+    ),
+]
+
+
+@pytest.mark.parametrize(("flags", "stderr"), BAD_FLAGS)
+def test_bad_flags_exit_2_with_one_line(flags: list[str], stderr: str) -> None:
+    result = run("layer", "--cin", "3", "--cout", "4", *flags)
+    assert result.exit_code == 2
+    assert result.stderr == stderr
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize(
+    ("flags", "flag"),
+    [
+        (["--cin", "0"], "'--cin'"),
+        (["--cin", "-1"], "'--cin'"),
+        (["--cin", "3.5"], "'--cin'"),
+        (["--h", "0"], "'--h'"),
+        (["--k", "5", "--h", "3", "--w", "3", "--padding", "valid"], "'--k'"),
+        (["--format", "xml"], "'--format'"),
+    ],
+)
+def test_bad_flags_name_the_flag(flags: list[str], flag: str) -> None:
+    args = {"--k": "3", "--cin": "3", "--cout": "4"}
+    args.update(zip(flags[::2], flags[1::2], strict=True))
+    result = run("layer", *[x for pair in args.items() for x in pair])
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: ") and flag in result.stderr
+    assert result.stderr.count("\n") == 1
+    assert "Traceback" not in result.output
+
+
+def test_kernel_larger_than_padded_input() -> None:
+    result = run(
+        "layer", "--k", "5", "--cin", "3", "--cout", "4", "--h", "3", "--w", "3", "--padding", "0"
+    )
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: Invalid value for '--k': kernel 5 is larger than")
+
+
+def test_net_json_totals() -> None:
+    result = run("net", "configs/mobilenet_v1.yaml", "--format", "json")
+    assert result.exit_code == 0
+    totals = json.loads(result.stdout)["totals"]
+    assert totals == {
+        "params": 4_231_976,
+        "buffers": 21_888,
+        "macs": 568_740_352,
+        "flops": 1_137_480_704,
+    }
+
+
+def test_net_by_type_and_name_lookup() -> None:
+    result = run("net", "mobilenet_v1", "--by-type", "-f", "markdown")
+    assert result.exit_code == 0
+    assert "| Conv 1x1 | 13 | 3,139,584 | 74.19% | 539,492,352 | 94.86% |" in result.stdout
+    assert "| Conv DW 3x3 | 13 | 44,640 | 1.05% | 17,385,984 | 3.06% |" in result.stdout
+    assert "block1.dw" not in result.stdout
+
+
+def test_net_alpha_and_resolution() -> None:
+    result = run("net", "mobilenet_v1", "--alpha", "0.75", "--resolution", "160", "-f", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["alpha"] == "3/4"
+    assert data["input"] == [160, 160, 3]
+    bad = run("net", "mobilenet_v1", "--alpha", "abc")
+    assert (bad.exit_code, bad.stderr) == (
+        2,
+        "error: Invalid value for '--alpha': 'abc' is not a number such as 0.75\n",
+    )
+    bad = run("net", "mobilenet_v1", "--alpha", "-0.5")
+    assert (bad.exit_code, bad.stderr) == (
+        2,
+        "error: Invalid value for '--alpha': -0.5 must be positive\n",
+    )
+
+
+def test_net_unknown_spec_exits_1() -> None:
+    result = run("net", "no_such_net")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: no_such_net: no such file, and no shipped spec")
+    assert result.stderr.count("\n") == 1 and result.stdout == ""
+
+
+def test_zoo_lists_every_shipped_spec() -> None:
+    result = run("zoo", "-f", "csv")
+    assert result.exit_code == 0, result.output
+    names = [line.split(",")[0] for line in result.stdout.splitlines()[1:]]
+    assert names == spec.zoo_names()
+    assert "mobilenet_v1,224x224x3,4231976,21888,568740352," in result.stdout
+
+
+def test_formula_command() -> None:
+    result = run("formula", "ratio")
+    assert result.exit_code == 0
+    assert result.stdout.startswith("ratio\n")
+    assert "R (MACs)" in result.stdout and "Cₒᵤₜ" in result.stdout
+    latex = run("formula", "ratio", "--latex")
+    assert r"\text{R (MACs)} = \frac{C_{out} + K^{2}}{C_{out} K^{2}}" in latex.stdout
+    every = run("formula")
+    headings = [line for line in every.stdout.splitlines() if line and not line.startswith(" ")]
+    assert headings == ["standard", "depthwise", "pointwise", "separable", "ratio", "output-size"]
+    assert run("formula", "nope").exit_code == 2
+
+
+def test_output_file_is_written_whole_and_never_clobbered(tmp_path: Path) -> None:
+    target = tmp_path / "out.md"
+    args = [
+        "layer",
+        "--k",
+        "3",
+        "--cin",
+        "3",
+        "--cout",
+        "4",
+        "-f",
+        "markdown",
+        "--output",
+        str(target),
+    ]
+    first = run(*args)
+    assert (first.exit_code, first.stdout) == (0, "")
+    text = target.read_text()
+    assert text.startswith("## convcost layer")
+    target.write_text("keep me")
+    again = run(*args)
+    assert again.exit_code == 2
+    assert (
+        again.stderr
+        == f"error: Invalid value for '--output': {target} exists; add --force to replace it\n"
+    )
+    assert target.read_text() == "keep me"
+    forced = run(*args, "--force")
+    assert forced.exit_code == 0 and target.read_text() == text
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.md"]  # no temp file left
+
+
+def test_output_dash_is_stdout_and_missing_folder_is_an_error(tmp_path: Path) -> None:
+    dash = run("layer", "--k", "3", "--cin", "3", "--cout", "4", "-f", "csv", "-o", "-")
+    assert dash.exit_code == 0 and dash.stdout.startswith("name,type,")
+    missing = tmp_path / "nope" / "out.csv"
+    result = run("layer", "--k", "3", "--cin", "3", "--cout", "4", "-o", str(missing))
+    assert result.exit_code == 1
+    assert result.stderr == f"error: {missing}: cannot write: No such file or directory\n"
+    assert not missing.parent.exists()
+
+
+def test_version_matches_pyproject() -> None:
+    found = re.search(r'^version = "([^"]+)"', (ROOT / "pyproject.toml").read_text(), re.M)
+    assert found is not None
+    assert convcost.__version__ == found.group(1)
+    result = run("--version")
+    assert (result.exit_code, result.stdout) == (0, f"convcost {found.group(1)}\n")
+
+
+def test_flag_bound_matches_the_loader() -> None:
+    assert cli.MAX_SIZE == spec.MAX_SIZE
+
+
+COMMANDS = ["layer", "formula", "net", "zoo", "schema"]
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help_with_an_example(command: str) -> None:
+    result = run(command, "--help")
+    assert result.exit_code == 0
+    assert "Example: convcost " + command in result.stdout
+
+
+def test_commands_listed_are_the_commands() -> None:
+    result = run("--help")
+    listed = result.stdout.split("Commands:\n", 1)[1].split()
+    assert [word for word in listed if word in COMMANDS] == COMMANDS
+    registered = {c.callback.__name__ for c in cli.app.registered_commands if c.callback}
+    assert registered == set(COMMANDS)
+
+
+# --- real processes ----------------------------------------------------------------------
+
+
+def _entry_point() -> str:
+    script = Path(sys.executable).parent / "convcost"
+    assert script.exists(), "the convcost console script is not installed in this environment"
+    return str(script)
+
+
+def test_installed_entry_point_runs() -> None:
+    out = subprocess.run(
+        [_entry_point(), "layer", "--k", "3", "--cin", "3", "--cout", "4", "--h", "64", "--w", "64",
+         "-f", "csv"],
+        capture_output=True, text=True, check=False, cwd=ROOT,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines()[1].split(",")[8] == "442368"
+    bad = subprocess.run(
+        [_entry_point(), "layer", "--k", "x"], capture_output=True, text=True, check=False
+    )
+    assert bad.returncode == 2
+    assert bad.stderr.count("\n") == 1 and "Traceback" not in bad.stderr
+
+
+def _modules_after(argv: list[str]) -> set[str]:
+    code = (
+        "import sys, io, contextlib\n"
+        "from convcost.cli import main\n"
+        f"sys.argv = {['convcost', *argv]!r}\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    try:\n"
+        "        main()\n"
+        "    except SystemExit as e:\n"
+        "        assert not e.code, e.code\n"
+        "print(' '.join(sorted(sys.modules)))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    return set(out.stdout.split())
+
+
+def test_numeric_layer_never_imports_sympy() -> None:
+    modules = _modules_after(
+        ["layer", "--k", "3", "--cin", "3", "--cout", "4", "--h", "64", "--w", "64"]
+    )
+    assert "convcost.analysis.separable" in modules  # the command really ran
+    assert "sympy" not in modules
+
+
+def test_symbolic_layer_does_import_sympy() -> None:
+    # The check above can fail: without --h/--w the same command needs sympy.
+    assert "sympy" in _modules_after(["layer", "--k", "3", "--cin", "3", "--cout", "4"])
+
+
+def test_net_never_imports_sympy() -> None:
+    modules = _modules_after(["net", "configs/mobilenet_v1.yaml"])
+    assert "convcost.network" in modules and "sympy" not in modules
+
+
+def test_piped_output_has_no_escape_codes() -> None:
+    out = subprocess.run(
+        [_entry_point(), "net", "configs/mobilenet_v1.yaml"],
+        capture_output=True, check=True, cwd=ROOT,
+        env={**os.environ, "FORCE_COLOR": "", "TERM": "xterm-256color"},
+    )  # fmt: skip
+    assert b"\x1b" not in out.stdout
+    assert b"568,740,352" in out.stdout

@@ -1,0 +1,165 @@
+"""Renderers on fixed reports: golden files, exhaustiveness, and sums on the text."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Callable
+from fractions import Fraction
+
+import pytest
+
+from convcost import network, spec
+from convcost.analysis.separable import compare
+from convcost.report import Format, Renderer, renderer
+from convcost.report._text import human, percent
+
+GoldenCheck = Callable[[str, str], None]
+EXTENSIONS = {
+    Format.TABLE: "txt",
+    Format.CSV: "csv",
+    Format.MARKDOWN: "md",
+    Format.JSON: "json",
+    Format.LATEX: "tex",
+}
+
+
+@pytest.fixture(scope="module")
+def mobilenet() -> network.Report:
+    return network.walk(spec.load("configs/mobilenet_v1.yaml"))
+
+
+def seed_layer():  # type: ignore[no-untyped-def]
+    return compare(k=(3, 3), cin=3, cout=4, h=64, w=64, padding=(1, 1))
+
+
+def test_every_format_has_a_renderer() -> None:
+    for fmt in Format:
+        found = renderer(fmt)
+        assert isinstance(found, Renderer)
+        assert all(callable(f) for f in (found.network, found.comparison, found.zoo))
+    assert set(EXTENSIONS) == set(Format)
+
+
+@pytest.mark.parametrize("fmt", list(Format))
+def test_layer_golden(fmt: Format, golden: GoldenCheck) -> None:
+    golden(f"layer_3x3_3to4_64.{EXTENSIONS[fmt]}", renderer(fmt).comparison(seed_layer()))
+
+
+@pytest.mark.parametrize("fmt", list(Format))
+def test_symbolic_layer_golden(fmt: Format, golden: GoldenCheck) -> None:
+    text = renderer(fmt).comparison(compare(k=(3, 3), cin=256, cout=256))
+    golden(f"layer_3x3_256_symbolic.{EXTENSIONS[fmt]}", text)
+
+
+@pytest.mark.parametrize("fmt", [Format.MARKDOWN, Format.CSV])
+def test_mobilenet_v1_golden(fmt: Format, golden: GoldenCheck, mobilenet: network.Report) -> None:
+    golden(f"mobilenet_v1.{EXTENSIONS[fmt]}", renderer(fmt).network(mobilenet))
+
+
+def test_every_format_states_the_convention(mobilenet: network.Report) -> None:
+    for fmt in Format:
+        for text in (renderer(fmt).network(mobilenet), renderer(fmt).comparison(seed_layer())):
+            assert "FLOPs" in text or "flops" in text
+            assert "MACs" in text or "macs" in text
+
+
+def test_csv_rows_sum_to_the_total_row(mobilenet: network.Report) -> None:
+    rows = list(csv.DictReader(io.StringIO(renderer(Format.CSV).network(mobilenet))))
+    body, total = rows[:-1], rows[-1]
+    assert total["name"] == "total"
+    for column in ("params", "buffers", "macs", "flops"):
+        assert sum(int(r[column]) for r in body) == int(total[column])
+    assert int(total["params"]) == 4_231_976
+    assert int(total["buffers"]) == 21_888
+    assert int(total["macs"]) == 568_740_352
+
+
+def _markdown_tables(text: str) -> list[list[list[str]]]:
+    tables: list[list[list[str]]] = []
+    current: list[list[str]] = []
+    for line in [*text.splitlines(), ""]:
+        if line.startswith("|"):
+            current.append([cell.strip() for cell in line.strip("|").split(" | ")])
+        elif current:
+            tables.append(current)
+            current = []
+    return tables
+
+
+def test_markdown_rows_sum_to_the_total_row(mobilenet: network.Report) -> None:
+    layers, totals, by_type = _markdown_tables(renderer(Format.MARKDOWN).network(mobilenet))
+    header, body, total = layers[0], layers[2:-1], layers[-1]
+    assert total[0] == "total"
+    for column in ("params", "MACs"):
+        i = header.index(column)
+        assert sum(int(r[i].replace(",", "")) for r in body) == int(total[i].replace(",", ""))
+    header, body, total = by_type[0], by_type[2:-1], by_type[-1]
+    for column in ("layers", "params", "MACs"):
+        i = header.index(column)
+        assert sum(int(r[i].replace(",", "")) for r in body) == int(total[i].replace(",", ""))
+    assert ["FLOPs", "1,137,480,704"] in totals
+
+
+def test_table_totals_in_the_footer(mobilenet: network.Report) -> None:
+    text = renderer(Format.TABLE).network(mobilenet)
+    footer = [line for line in text.splitlines() if line.startswith("│ total ")]
+    assert len(footer) == 2  # per-layer table and breakdown
+    assert "4,231,976" in footer[0] and "568,740,352" in footer[0] and "100.00%" in footer[0]
+    assert "\x1b" not in text
+
+
+def test_mobilenet_table_2_shares(mobilenet: network.Report) -> None:
+    # Howard et al. 2017, Table 2: Conv 1x1 94.86% of mult-adds, Conv DW 3x3 3.06%, FC 0.18%.
+    text = renderer(Format.CSV).network(mobilenet, by_type=True)
+    shares = {r["type"]: r["macs_share"] for r in csv.DictReader(io.StringIO(text))}
+    assert round(float(shares["Conv 1x1"]) * 100, 2) == 94.86
+    assert round(float(shares["Conv DW 3x3"]) * 100, 2) == 3.06
+    assert round(float(shares["Fully connected"]) * 100, 2) == 0.18
+    markdown = renderer(Format.MARKDOWN).network(mobilenet, by_type=True)
+    assert "| Conv 1x1 | 13 | 3,139,584 | 74.19% | 539,492,352 | 94.86% |" in markdown
+    assert "block1.dw" not in markdown  # --by-type: the breakdown without the per-layer rows
+
+
+def test_json_contract(mobilenet: network.Report) -> None:
+    data = json.loads(renderer(Format.JSON).network(mobilenet))
+    assert {"network", "convention", "input", "layers", "totals", "by_type"} <= set(data)
+    assert data["input"] == [224, 224, 3]
+    assert data["totals"] == {
+        "params": 4_231_976,
+        "buffers": 21_888,
+        "macs": 568_740_352,
+        "flops": 1_137_480_704,
+    }
+    first = data["layers"][0]
+    assert {"name", "type", "input", "output", "params", "macs", "flops"} <= set(first)
+    assert sum(layer["macs"] for layer in data["layers"]) == data["totals"]["macs"]
+
+
+def test_layer_json_contract() -> None:
+    data = json.loads(renderer(Format.JSON).comparison(compare(k=(3, 3), cin=256, cout=256)))
+    assert [layer["params"] for layer in data["layers"]] == [589_824, 2_304, 65_536, 67_840]
+    assert data["layers"][0]["macs"] == "589824*H*W"
+    assert data["ratio"]["exact"] == "265/2304"
+    assert data["ratio"]["decimal"] == pytest.approx(265 / 2304)
+    assert {"name", "type", "input", "output", "params", "macs", "flops"} <= set(data["layers"][0])
+    assert "convention" in data
+
+
+def test_numbers_become_strings_in_one_place() -> None:
+    assert human(589_824) == "589,824"
+    assert percent(Fraction(9486, 10000)) == "94.86%"
+    assert percent(Fraction(1, 8)) == "12.50%"
+    import sympy
+
+    h, w = sympy.symbols("H W")
+    assert human(589824 * h * w) == "589,824·H·W"
+
+
+def test_latex_escapes_specials() -> None:
+    text = renderer(Format.LATEX).comparison(seed_layer())
+    assert r"\begin{tabular}" in text and r"\bottomrule" in text
+    assert "1/K\\textasciicircum{}2" in text
+    assert not re.search(r"(?<!\\)[_%]", text.replace("% ", "").replace("%\n", ""))
