@@ -20,6 +20,14 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+TYPER_APP = """
+import typer
+app = typer.Typer()
+@app.command()
+def one(n: int = 1) -> None:
+    pass
+app(["--n", "2"], standalone_mode=False)
+"""
 
 
 def _convcost() -> list[str]:
@@ -53,6 +61,9 @@ def commands() -> dict[str, list[str]]:
             "56",
         ],
         "convcost net mobilenet_v1": [*cli, "net", "configs/mobilenet_v1.yaml"],
+        # What any Typer command with one int option costs: from typer 0.29, parsing a value
+        # imports pydantic (about 45 ms), which the floor above does not include.
+        "typer app with one int option": [sys.executable, "-c", TYPER_APP],
     }
 
 
@@ -76,7 +87,12 @@ def main() -> None:
         for name, argv in cmds.items():
             times[name].append(_once(argv))
     floor = statistics.median(next(iter(times.values())))
-    print(f"python {sys.version.split()[0]}, {args.runs} runs each, median wall time")
+    from importlib.metadata import version
+
+    print(
+        f"python {sys.version.split()[0]}, typer {version('typer')}, {args.runs} runs each, "
+        "median wall time"
+    )
     for name, samples in times.items():
         median = statistics.median(samples)
         print(f"{name:<40} {median * 1000:7.1f} ms  {median / floor:5.2f}x")

@@ -318,3 +318,23 @@ def test_piped_output_has_no_escape_codes() -> None:
     )  # fmt: skip
     assert b"\x1b" not in out.stdout
     assert b"568,740,352" in out.stdout
+
+
+def _console_examples() -> list[tuple[list[str], str]]:
+    text = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
+    examples = []
+    for block in re.findall(r"```console\n(.*?)```", text, re.S):
+        command, _, expected = block.partition("\n")
+        assert command.startswith("$ convcost ")
+        examples.append((command.split()[2:], expected))
+    return examples
+
+
+def test_docs_cli_md() -> None:
+    # docs/cli.md's console examples print exactly what the page shows.
+    examples = _console_examples()
+    assert len(examples) >= 4
+    for argv, expected in examples:
+        result = run(*argv)
+        assert result.exit_code == 0, (argv, result.output)
+        assert result.stdout == expected, argv

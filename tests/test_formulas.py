@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import doctest
 import math
 from fractions import Fraction
+from pathlib import Path
 
 import pytest
 import sympy
@@ -212,3 +214,11 @@ def test_symbolic_and_numeric_paths_agree() -> None:
     assert symbolic.subs({h: 7, w: 5}) == formulas.conv_macs(7, 5, 32, 64, 3, 3, 2)
     assert formulas.same_output_size(h, 2) == sympy.ceiling(h / 2)
     assert formulas.same_output_size(7, 2) == 4
+
+
+def test_docs_formulas_md() -> None:
+    # docs/formulas.md's examples are doctests: its numbers are the engine's.
+    path = Path(__file__).resolve().parent.parent / "docs" / "formulas.md"
+    result = doctest.testfile(str(path), module_relative=False, optionflags=doctest.ELLIPSIS)
+    assert result.attempted >= 15
+    assert result.failed == 0
