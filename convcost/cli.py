@@ -349,10 +349,8 @@ def net(
         ),
     ] = None,
     resolution: Annotated[
-        int | None,
-        typer.Option(
-            "--resolution", metavar="N", min=1, max=MAX_SIZE, help="Input height and width."
-        ),
+        str | None,
+        typer.Option("--resolution", metavar="N", help="Input height and width."),
     ] = None,
     by_type: Annotated[
         bool,
@@ -375,11 +373,12 @@ def net(
     Example: convcost net mobilenet_v1 --alpha 0.75 --resolution 160 --by-type
     """
     width = None if alpha is None else parse_alpha(alpha)
+    size = None if resolution is None else _positive(resolution, "--resolution")
     from convcost import spec as spec_module
     from convcost.network import walk
 
     path, shown = spec_module.resolve(spec)
-    report = walk(spec_module.load(path, shown=shown), alpha=width, resolution=resolution)
+    report = walk(spec_module.load(path, shown=shown), alpha=width, resolution=size)
     _emit(renderer(fmt).network(report, by_type=by_type), output, force)
 
 

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 # An exact count: a Python int, or a sympy expression when some dimension is a symbol.
 Count = Any
 
-# The conventions every report states (PRODUCT.md); network.CONVENTION holds the same text.
+# The conventions every report states (PRODUCT.md), in one place.
 CONVENTION = {
     "macs": "multiply-accumulates of convolution and linear layers; bias adds are not MACs",
     "flops": "2 * MACs (papers such as MobileNet and ResNet print MACs as 'FLOPs' or 'mult-adds')",

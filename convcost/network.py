@@ -15,19 +15,12 @@ from fractions import Fraction
 from convcost import layers as L
 from convcost.blocks import Concat, Node, Prim, Residual, Width, expand
 from convcost.errors import ConvcostError
-from convcost.formulas import Count, flops
+from convcost.formulas import CONVENTION, Count, flops
 from convcost.layers import LayerKind, Shape
 from convcost.spec import LayerSpec, Spec, paused_gc
 
 MAX_ROWS = 5_000_000  # primitive layers in one report; beyond this a spec is a mistake
 
-CONVENTION = {
-    "macs": "multiply-accumulates of convolution and linear layers; bias adds are not MACs",
-    "flops": "2 * MACs (papers such as MobileNet and ResNet print MACs as 'FLOPs' or 'mult-adds')",
-    "params": "trainable parameters: weights, biases, BatchNorm gamma and beta",
-    "buffers": "BatchNorm running mean and variance (Keras: non-trainable params)",
-    "output_size": "floor((H + 2P - D(K-1) - 1)/S) + 1 (PyTorch); 'same' = ceil(H/S) (TensorFlow)",
-}
 
 
 @dataclass(frozen=True, slots=True)

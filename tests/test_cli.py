@@ -50,39 +50,6 @@ def test_layer_default_padding_is_same() -> None:
     )
 
 
-BAD_FLAGS = [
-    (["--k", "0"], "error: Invalid value for '--k': 0 must be positive\n"),
-    (["--k", "-3"], "error: Invalid value for '--k': -3 must be positive\n"),
-    (["--k", "2.5"], "error: Invalid value for '--k': '2.5' is not an integer\n"),
-    (
-        ["--k", "1x7x2"],
-        "error: Invalid value for '--k': '1x7x2' is not a number or an HxW pair such as 1x7\n",
-    ),
-    (
-        ["--k", "3", "--groups", "2"],
-        "error: Invalid value for '--groups': 2 does not divide cin=3\n",
-    ),
-    (
-        ["--k", "3", "--padding", "full"],
-        "error: Invalid value for '--padding': "
-        "'full' is not 'same', 'valid', a number or an HxW pair\n",
-    ),
-    (["--k", "3", "--stride", "0x1"], "error: Invalid value for '--stride': 0 must be positive\n"),
-    (
-        ["--k", "3", "--padding", "-1"],
-        "error: Invalid value for '--padding': -1 must be zero or more\n",
-    ),
-]
-
-
-@pytest.mark.parametrize(("flags", "stderr"), BAD_FLAGS)
-def test_bad_flags_exit_2_with_one_line(flags: list[str], stderr: str) -> None:
-    result = run("layer", "--cin", "3", "--cout", "4", *flags)
-    assert result.exit_code == 2
-    assert result.stderr == stderr
-    assert result.stdout == ""
-
-
 @pytest.mark.parametrize(
     ("flags", "flag"),
     [

@@ -10,8 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
-from convcost import network, spec
+from convcost import cli, network, spec
 from convcost.errors import ConvcostError
 
 CASES = Path(__file__).parent / "cases"
@@ -38,3 +39,23 @@ def test_bad_spec_message(name: str) -> None:
     assert message == _expected(name, f"specs/{name}.yaml")
     assert "\n" not in message
     assert message.startswith(f"specs/{name}.yaml")
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_bad_spec_through_the_cli(name: str, tmp_path: Path,
+                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """`convcost net` prints `error: <message>`, exits 1, writes nothing, and leaves an
+    existing output file as it was, even with --force."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "specs").mkdir()
+    (tmp_path / "specs" / f"{name}.yaml").write_bytes((CASES / f"{name}.yaml").read_bytes())
+    (tmp_path / "kept.csv").write_text("an earlier report\n")
+    runner = CliRunner()
+    for target, force in (("new.csv", []), ("kept.csv", ["--force"])):
+        result = runner.invoke(cli.app, ["net", f"specs/{name}.yaml", "-f", "csv", "-o", target,
+                                         *force])
+        assert result.exit_code == 1
+        assert result.stderr == f"error: {_expected(name, f'specs/{name}.yaml')}\n"
+        assert result.stdout == ""
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["kept.csv", "specs"]
+    assert (tmp_path / "kept.csv").read_text() == "an earlier report\n"
