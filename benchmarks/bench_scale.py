@@ -6,7 +6,7 @@
 Each size runs in a fresh subprocess so that its peak memory (max RSS) is its own. Reported:
 seconds to load (YAML -> Spec), walk (Spec -> Report), render CSV and JSON, and peak RSS. A
 linear implementation shows times growing ten-fold per row; the per-layer columns stay flat.
-Results from one run are kept in benchmarks/RESULTS.md.
+Results from one run are quoted in README.md (Scale).
 """
 
 from __future__ import annotations

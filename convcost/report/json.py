@@ -8,7 +8,7 @@ strings in sympy's spelling, e.g. ``"589824*H*W"``; exact fractions are strings
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +21,23 @@ if TYPE_CHECKING:
 
 def _dump(obj: object) -> str:
     return json.dumps(obj, indent=2, ensure_ascii=False) + "\n"
+
+
+def _dump_rows(obj: dict[str, Any], rows: str, items: Iterable[dict[str, Any]]) -> str:
+    """Like ``_dump``, but the list under ``rows`` has one compact object per line.
+
+    A 100,000-layer network stays readable with ``grep`` and ``jq``, and is written one row at
+    a time instead of as one nested structure (benchmarks/bench_scale.py).
+    """
+    parts = []
+    for key, value in obj.items():
+        if key == rows:
+            lines = ",\n".join(f"    {json.dumps(item, ensure_ascii=False)}" for item in items)
+            text = f"[\n{lines}\n  ]" if lines else "[]"
+        else:
+            text = json.dumps(value, indent=2, ensure_ascii=False).replace("\n", "\n  ")
+        parts.append(f"  {json.dumps(key)}: {text}")
+    return "{\n" + ",\n".join(parts) + "\n}\n"
 
 
 def _shape(value: Sequence[Any]) -> list[int | str]:
@@ -72,7 +89,7 @@ def _network(report: Report) -> dict[str, Any]:
         "output": _shape(report.output),
         "alpha": None if report.alpha is None else str(report.alpha),
         "resolution": report.resolution,
-        "layers": [_layer(report, row) for row in report.rows],
+        "layers": None,  # filled row by row by network()
         "totals": _totals(report),
         "by_type": [
             {
@@ -90,7 +107,7 @@ def _network(report: Report) -> dict[str, Any]:
 
 def network(report: Report, *, by_type: bool = False) -> str:
     """The whole report; ``by_type`` changes nothing here, JSON always carries both views."""
-    return _dump(_network(report))
+    return _dump_rows(_network(report), "layers", (_layer(report, row) for row in report.rows))
 
 
 def _kind(row: KindCost) -> dict[str, Any]:
