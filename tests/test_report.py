@@ -163,3 +163,27 @@ def test_latex_escapes_specials() -> None:
     assert r"\begin{tabular}" in text and r"\bottomrule" in text
     assert "1/K\\textasciicircum{}2" in text
     assert not re.search(r"(?<!\\)[_%]", text.replace("% ", "").replace("%\n", ""))
+
+
+ZOO = spec.zoo_names()
+
+
+@pytest.mark.parametrize("name", ZOO)
+def test_every_config_in_every_format(name: str) -> None:
+    """Each shipped spec renders in each format, and each text carries the same totals."""
+    report = network.walk(spec.load(spec.resolve(name)[0]))
+    t = report.totals
+    texts = {fmt: renderer(fmt).network(report) for fmt in Format}
+    data = json.loads(texts[Format.JSON])
+    assert data["totals"] == {"params": t.params, "buffers": t.buffers, "macs": t.macs,
+                              "flops": 2 * t.macs}
+    assert len(data["layers"]) == len(report.rows)
+    rows = list(csv.DictReader(io.StringIO(texts[Format.CSV])))
+    assert rows[-1]["name"] == "total"
+    assert (int(rows[-1]["params"]), int(rows[-1]["macs"])) == (t.params, t.macs)
+    assert sum(int(r["macs"]) for r in rows[:-1]) == t.macs
+    for fmt in (Format.TABLE, Format.MARKDOWN, Format.LATEX):
+        assert f"{t.params:,}" in texts[fmt] and f"{t.macs:,}" in texts[fmt], fmt
+    by_type = list(csv.DictReader(io.StringIO(renderer(Format.CSV).network(report,
+                                                                           by_type=True))))
+    assert sum(int(r["macs"]) for r in by_type if r["type"] != "total") == t.macs
