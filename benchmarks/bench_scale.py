@@ -57,8 +57,9 @@ print(json.dumps(out))
 
 
 def run(kind: str, n: int) -> dict[str, float]:
-    done = subprocess.run([sys.executable, "-c", WORKER, kind, str(n)], check=True,
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-c", WORKER, kind, str(n)], check=True, capture_output=True, text=True
+    )
     result: dict[str, float] = json.loads(done.stdout)
     return result
 
@@ -71,15 +72,16 @@ def main() -> None:
     for n in (1_000, 10_000) if quick else (1_000, 10_000, 100_000):
         r = run("layers", n)
         total = r["load"] + r["walk"] + r["csv"] + r["json"]
-        print(f"| {n:,} | {int(r['rows']):,} | {r['load']:.3f} | {r['walk']:.3f} | "
-              f"{r['csv']:.3f} | {r['json']:.3f} | {total / n * 1e6:.0f} | "
-              f"{r['max_rss_mb']:.0f} |")
+        print(
+            f"| {n:,} | {int(r['rows']):,} | {r['load']:.3f} | {r['walk']:.3f} | "
+            f"{r['csv']:.3f} | {r['json']:.3f} | {total / n * 1e6:.0f} | "
+            f"{r['max_rss_mb']:.0f} |"
+        )
     print("\n| variants | sweep s | us/variant | peak RSS MB |")
     print("|---:|---:|---:|---:|")
     for n in (100, 1_000) if quick else (100, 1_000, 10_000):
         r = run("sweep", n)
-        print(f"| {n:,} | {r['sweep']:.3f} | {r['sweep'] / n * 1e6:.0f} | "
-              f"{r['max_rss_mb']:.0f} |")
+        print(f"| {n:,} | {r['sweep']:.3f} | {r['sweep'] / n * 1e6:.0f} | {r['max_rss_mb']:.0f} |")
 
 
 if __name__ == "__main__":

@@ -91,8 +91,9 @@ class Width:
             return make_divisible(c * alpha, 8)
         scaled = int(c * alpha)
         if scaled < 1:
-            raise ConvcostError(f"{c} channels scaled by alpha={self.alpha} leave none",
-                                field="cout")
+            raise ConvcostError(
+                f"{c} channels scaled by alpha={self.alpha} leave none", field="cout"
+            )
         return scaled
 
 
@@ -132,18 +133,27 @@ def _get(entry: LayerSpec, key: str, default: Any) -> Any:
 def _expand_conv(entry: LayerSpec, shape: Shape, width: Width, first: bool) -> list[Node]:
     f = dict(entry.fields)
     layer = L.Conv2d(
-        cout=width.channels(f["cout"], entry.scale), k=f.get("k", (3, 3)),
-        stride=_stride(f, first), padding=f.get("padding", "same"),
-        dilation=f.get("dilation", (1, 1)), groups=f.get("groups", 1), bias=f.get("bias", False),
+        cout=width.channels(f["cout"], entry.scale),
+        k=f.get("k", (3, 3)),
+        stride=_stride(f, first),
+        padding=f.get("padding", "same"),
+        dilation=f.get("dilation", (1, 1)),
+        groups=f.get("groups", 1),
+        bias=f.get("bias", False),
     )
     return list(_conv("", layer, f.get("bn", True), f.get("act", "relu")))
 
 
-def _depthwise(name: str, cin: Any, f: dict[str, Any], stride: tuple[int, int],
-               bn: bool, act: str | None) -> list[Prim]:
+def _depthwise(
+    name: str, cin: Any, f: dict[str, Any], stride: tuple[int, int], bn: bool, act: str | None
+) -> list[Prim]:
     layer = L.Conv2d(
-        cout=cin * f.get("multiplier", 1), k=f.get("k", (3, 3)), stride=stride,
-        padding=f.get("padding", "same"), dilation=f.get("dilation", (1, 1)), groups=cin,
+        cout=cin * f.get("multiplier", 1),
+        k=f.get("k", (3, 3)),
+        stride=stride,
+        padding=f.get("padding", "same"),
+        dilation=f.get("dilation", (1, 1)),
+        groups=cin,
         bias=f.get("bias", False),
     )
     return _conv(name, layer, bn, act)
@@ -151,14 +161,20 @@ def _depthwise(name: str, cin: Any, f: dict[str, Any], stride: tuple[int, int],
 
 def _expand_depthwise(entry: LayerSpec, shape: Shape, width: Width, first: bool) -> list[Node]:
     f = dict(entry.fields)
-    return list(_depthwise("", shape[2], f, _stride(f, first), f.get("bn", True),
-                           f.get("act", "relu")))
+    return list(
+        _depthwise("", shape[2], f, _stride(f, first), f.get("bn", True), f.get("act", "relu"))
+    )
 
 
 def _expand_pointwise(entry: LayerSpec, shape: Shape, width: Width, first: bool) -> list[Node]:
     f = dict(entry.fields)
-    layer = L.Conv2d(cout=width.channels(f["cout"], entry.scale), k=(1, 1),
-                     stride=_stride(f, first), padding=(0, 0), bias=f.get("bias", False))
+    layer = L.Conv2d(
+        cout=width.channels(f["cout"], entry.scale),
+        k=(1, 1),
+        stride=_stride(f, first),
+        padding=(0, 0),
+        bias=f.get("bias", False),
+    )
     return list(_conv("", layer, f.get("bn", True), f.get("act", "relu")))
 
 
@@ -166,10 +182,13 @@ def _expand_separable(entry: LayerSpec, shape: Shape, width: Width, first: bool)
     """Depthwise kxk (carrying the stride), then pointwise 1x1 (MobileNet, Figure 3)."""
     f = dict(entry.fields)
     bn, act = f.get("bn", True), f.get("act", "relu")
-    dw = _depthwise("dw", shape[2], f, _stride(f, first), f.get("dw_bn", bn),
-                    f.get("dw_act", act))
-    pw = L.Conv2d(cout=width.channels(f["cout"], entry.scale), k=(1, 1), padding=(0, 0),
-                  bias=f.get("bias", False))
+    dw = _depthwise("dw", shape[2], f, _stride(f, first), f.get("dw_bn", bn), f.get("dw_act", act))
+    pw = L.Conv2d(
+        cout=width.channels(f["cout"], entry.scale),
+        k=(1, 1),
+        padding=(0, 0),
+        bias=f.get("bias", False),
+    )
     return [*dw, *_conv("pw", pw, bn, act)]
 
 
@@ -193,8 +212,9 @@ def _expand_simple(entry: LayerSpec, shape: Shape, width: Width, first: bool) ->
         layer = L.Activation(kind)
     elif kind in ("maxpool", "avgpool"):
         k = f.get("k", (2, 2))
-        layer = L.Pool(LayerKind(kind), k=k, stride=f.get("stride", k),
-                       padding=f.get("padding", (0, 0)))
+        layer = L.Pool(
+            LayerKind(kind), k=k, stride=f.get("stride", k), padding=f.get("padding", (0, 0))
+        )
     elif kind in ("global_avgpool", "global_maxpool"):
         layer = L.GlobalPool(LayerKind(kind))
     elif kind == "adaptive_avgpool":
@@ -218,16 +238,25 @@ def _squeeze_excite(f: dict[str, Any], cin: int, expanded: int) -> Residual:
     squeeze = make_divisible(int(base * f["se"]), divisor)
     body: list[Node] = [
         Prim("pool", L.GlobalPool()),
-        *_conv("fc1", L.Conv2d(squeeze, (1, 1), padding=(0, 0), bias=True), False,
-               f.get("se_act", "relu")),
-        *_conv("fc2", L.Conv2d(expanded, (1, 1), padding=(0, 0), bias=True), False,
-               f.get("se_gate", "hsigmoid")),
+        *_conv(
+            "fc1",
+            L.Conv2d(squeeze, (1, 1), padding=(0, 0), bias=True),
+            False,
+            f.get("se_act", "relu"),
+        ),
+        *_conv(
+            "fc2",
+            L.Conv2d(expanded, (1, 1), padding=(0, 0), bias=True),
+            False,
+            f.get("se_gate", "hsigmoid"),
+        ),
     ]
     return Residual("se", body, merge=LayerKind.MULTIPLY)
 
 
-def _expand_inverted_residual(entry: LayerSpec, shape: Shape, width: Width,
-                              first: bool) -> list[Node]:
+def _expand_inverted_residual(
+    entry: LayerSpec, shape: Shape, width: Width, first: bool
+) -> list[Node]:
     """MobileNetV2's inverted residual with linear bottleneck (Sandler et al. 2018, Table 1),
     MobileNetV3's bneck and EfficientNet's MBConv: expand 1x1, depthwise kxk, optional SE,
     linear project 1x1, and the residual add when stride 1 keeps the shape."""
@@ -269,8 +298,10 @@ def _expand_basic(entry: LayerSpec, shape: Shape, width: Width, first: bool) -> 
     """ResNet's basic block: 3x3 (stride) -> BN -> ReLU -> 3x3 -> BN, + shortcut, ReLU."""
     f = dict(entry.fields)
     cout, stride = width.channels(f["cout"], entry.scale), _stride(f, first)
-    body = [*_conv("conv1", L.Conv2d(cout, (3, 3), stride, (1, 1)), True, "relu"),
-            *_conv("conv2", L.Conv2d(cout, (3, 3), (1, 1), (1, 1)), True, None)]
+    body = [
+        *_conv("conv1", L.Conv2d(cout, (3, 3), stride, (1, 1)), True, "relu"),
+        *_conv("conv2", L.Conv2d(cout, (3, 3), (1, 1), (1, 1)), True, None),
+    ]
     return [Residual("", body, _projection(stride, cout, shape[2]), after=_activation("relu"))]
 
 
@@ -280,36 +311,41 @@ def _expand_bottleneck(entry: LayerSpec, shape: Shape, width: Width, first: bool
     f = dict(entry.fields)
     c, stride = width.channels(f["cout"], entry.scale), _stride(f, first)
     cout = c * f.get("expansion", 4)
-    body = [*_conv("conv1", L.Conv2d(c, (1, 1), padding=(0, 0)), True, "relu"),
-            *_conv("conv2", L.Conv2d(c, (3, 3), stride, (1, 1)), True, "relu"),
-            *_conv("conv3", L.Conv2d(cout, (1, 1), padding=(0, 0)), True, None)]
+    body = [
+        *_conv("conv1", L.Conv2d(c, (1, 1), padding=(0, 0)), True, "relu"),
+        *_conv("conv2", L.Conv2d(c, (3, 3), stride, (1, 1)), True, "relu"),
+        *_conv("conv3", L.Conv2d(cout, (1, 1), padding=(0, 0)), True, None),
+    ]
     return [Residual("", body, _projection(stride, cout, shape[2]), after=_activation("relu"))]
 
 
-def _expand_shuffle_unit(entry: LayerSpec, shape: Shape, width: Width,
-                         first: bool) -> list[Node]:
+def _expand_shuffle_unit(entry: LayerSpec, shape: Shape, width: Width, first: bool) -> list[Node]:
     """ShuffleNetV2's unit (Ma et al. 2018, Figure 3 c/d): with stride 1, split the channels in
     half and transform one half; with stride 2, transform the whole input on two branches.
     Concatenate, then shuffle the channels in 2 groups."""
     f = dict(entry.fields)
     cout, stride = width.channels(f["cout"], entry.scale), _stride(f, first)
     if cout % 2:
-        raise ConvcostError(f"a shuffle unit needs an even number of channels, got {cout}",
-                            field="cout")
+        raise ConvcostError(
+            f"a shuffle unit needs an even number of channels, got {cout}", field="cout"
+        )
     half = cout // 2
     cin = shape[2]
     shuffle = [Prim("shuffle", L.ChannelShuffle(2))]
 
     def branch(tag: str) -> list[Node]:
-        return [*_conv(f"{tag}.pw1", L.Conv2d(half, (1, 1), padding=(0, 0)), True, "relu"),
-                *_depthwise(f"{tag}.dw", half, {"k": (3, 3), "padding": (1, 1)}, stride,
-                            True, None),
-                *_conv(f"{tag}.pw2", L.Conv2d(half, (1, 1), padding=(0, 0)), True, "relu")]
+        return [
+            *_conv(f"{tag}.pw1", L.Conv2d(half, (1, 1), padding=(0, 0)), True, "relu"),
+            *_depthwise(f"{tag}.dw", half, {"k": (3, 3), "padding": (1, 1)}, stride, True, None),
+            *_conv(f"{tag}.pw2", L.Conv2d(half, (1, 1), padding=(0, 0)), True, "relu"),
+        ]
 
     if stride == (1, 1):
         if not isinstance(cin, int) or cin != cout:
-            raise ConvcostError(f"a stride-1 shuffle unit keeps its channels, but gets {cin} "
-                                f"and gives {cout}", field="cout")
+            raise ConvcostError(
+                f"a stride-1 shuffle unit keeps its channels, but gets {cin} and gives {cout}",
+                field="cout",
+            )
         return [Concat("", [[], branch("branch2")], split=(half, half), after=shuffle)]
     branch1: list[Node] = [
         *_depthwise("branch1.dw", cin, {"k": (3, 3), "padding": (1, 1)}, stride, True, None),
@@ -323,8 +359,15 @@ def _expand_container(entry: LayerSpec, shape: Shape, width: Width, first: bool)
     if entry.type == "sequence":
         return list(f["layers"])
     if entry.type == "residual":
-        return [Residual("", list(f["layers"]), list(f.get("shortcut", ())),
-                         after=_activation(f.get("act")), shortcut_scope="shortcut")]
+        return [
+            Residual(
+                "",
+                list(f["layers"]),
+                list(f.get("shortcut", ())),
+                after=_activation(f.get("act")),
+                shortcut_scope="shortcut",
+            )
+        ]
     return [Concat("", [list(b) for b in f["branches"]], split=f.get("split"))]
 
 

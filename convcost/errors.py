@@ -67,5 +67,6 @@ def _one_line(text: str) -> str:
     """Escape newlines and other unprintable characters echoed from the input."""
     if text.isprintable():
         return text
-    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii")
-                   for ch in text)
+    return "".join(
+        ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text
+    )

@@ -67,8 +67,9 @@ def ceil_divide(numerator: Count, divisor: Count) -> Count:
 # --- output size ----------------------------------------------------------------------------
 
 
-def conv_output_size(size: Count, k: Count, stride: Count = 1, padding: Count = 0,
-                     dilation: Count = 1) -> Count:
+def conv_output_size(
+    size: Count, k: Count, stride: Count = 1, padding: Count = 0, dilation: Count = 1
+) -> Count:
     """Output length along one axis: floor((size + 2P - D(K-1) - 1) / S) + 1.
 
     P is the padding on each side, as in PyTorch's ``Conv2d``, ``MaxPool2d`` and ``AvgPool2d``
@@ -100,8 +101,9 @@ def conv_weights(cin: Count, cout: Count, kh: Count, kw: Count, groups: Count = 
     return cout * exact_divide(cin, groups) * kh * kw
 
 
-def conv_params(cin: Count, cout: Count, kh: Count, kw: Count, groups: Count = 1,
-                bias: bool = False) -> Count:
+def conv_params(
+    cin: Count, cout: Count, kh: Count, kw: Count, groups: Count = 1, bias: bool = False
+) -> Count:
     """Params of a grouped 2-D convolution: Cout * (Cin/G) * Kh * Kw, plus Cout with a bias.
 
     Standard (G = 1), depthwise (G = Cin) and pointwise (Kh = Kw = 1) are all this one formula.
@@ -109,8 +111,9 @@ def conv_params(cin: Count, cout: Count, kh: Count, kw: Count, groups: Count = 1
     return conv_weights(cin, cout, kh, kw, groups) + cout * int(bias)
 
 
-def conv_macs(hout: Count, wout: Count, cin: Count, cout: Count, kh: Count, kw: Count,
-              groups: Count = 1) -> Count:
+def conv_macs(
+    hout: Count, wout: Count, cin: Count, cout: Count, kh: Count, kw: Count, groups: Count = 1
+) -> Count:
     """MACs of a grouped 2-D convolution: Hout * Wout * Cout * (Cin/G) * Kh * Kw.
 
     Each of the Hout*Wout*Cout outputs is a dot product of length (Cin/G)*Kh*Kw; taps that fall
@@ -120,14 +123,16 @@ def conv_macs(hout: Count, wout: Count, cin: Count, cout: Count, kh: Count, kw: 
     return hout * wout * conv_weights(cin, cout, kh, kw, groups)
 
 
-def depthwise_params(cin: Count, kh: Count, kw: Count, multiplier: Count = 1,
-                     bias: bool = False) -> Count:
+def depthwise_params(
+    cin: Count, kh: Count, kw: Count, multiplier: Count = 1, bias: bool = False
+) -> Count:
     """Params of a depthwise convolution (G = Cin, Cout = M * Cin): M * Cin * Kh * Kw (+ M*Cin)."""
     return conv_params(cin, multiplier * cin, kh, kw, cin, bias)
 
 
-def depthwise_macs(hout: Count, wout: Count, cin: Count, kh: Count, kw: Count,
-                   multiplier: Count = 1) -> Count:
+def depthwise_macs(
+    hout: Count, wout: Count, cin: Count, kh: Count, kw: Count, multiplier: Count = 1
+) -> Count:
     """MACs of a depthwise convolution: Hout * Wout * M * Cin * Kh * Kw (MobileNet eq. 3)."""
     return conv_macs(hout, wout, cin, multiplier * cin, kh, kw, cin)
 
@@ -150,8 +155,9 @@ def separable_params(cin: Count, cout: Count, kh: Count, kw: Count, bias: bool =
     return depthwise_params(cin, kh, kw, 1, bias) + pointwise_params(cin, cout, bias)
 
 
-def separable_macs(hout: Count, wout: Count, cin: Count, cout: Count, kh: Count,
-                   kw: Count) -> Count:
+def separable_macs(
+    hout: Count, wout: Count, cin: Count, cout: Count, kh: Count, kw: Count
+) -> Count:
     """MACs of a depthwise-separable convolution: Hout * Wout * Cin * (Kh * Kw + Cout).
 
     The depthwise stage carries the stride, so the pointwise stage runs at Hout x Wout
@@ -229,9 +235,20 @@ def symbols() -> dict[str, sympy.Symbol]:
     import sympy
 
     names = {
-        "h": "H", "w": "W", "hout": "H_out", "wout": "W_out", "cin": "C_in", "cout": "C_out",
-        "k": "K", "kh": "K_h", "kw": "K_w", "stride": "S", "padding": "P", "dilation": "D",
-        "groups": "G", "multiplier": "M",
+        "h": "H",
+        "w": "W",
+        "hout": "H_out",
+        "wout": "W_out",
+        "cin": "C_in",
+        "cout": "C_out",
+        "k": "K",
+        "kh": "K_h",
+        "kw": "K_w",
+        "stride": "S",
+        "padding": "P",
+        "dilation": "D",
+        "groups": "G",
+        "multiplier": "M",
     }
     return {key: sympy.Symbol(name, positive=True, integer=True) for key, name in names.items()}
 
@@ -245,7 +262,7 @@ def derive(kind: str) -> dict[str, sympy.Expr]:
     import sympy
 
     s = symbols()
-    h, w, cin, cout, k = s["h"], s["w"], s["cin"], s["cout"], s["k"]
+    h, cin, cout, k = s["h"], s["cin"], s["cout"], s["k"]
     hout, wout = s["hout"], s["wout"]
     if kind == FormulaKind.STANDARD:
         return {
@@ -273,10 +290,10 @@ def derive(kind: str) -> dict[str, sympy.Expr]:
             "FLOPs": sympy.factor(flops(separable_macs(hout, wout, cin, cout, k, k))),
         }
     if kind == FormulaKind.RATIO:
-        r_macs = sympy.cancel(separable_macs(hout, wout, cin, cout, k, k)
-                              / conv_macs(hout, wout, cin, cout, k, k))
-        r_params = sympy.cancel(separable_params(cin, cout, k, k)
-                                / conv_params(cin, cout, k, k))
+        r_macs = sympy.cancel(
+            separable_macs(hout, wout, cin, cout, k, k) / conv_macs(hout, wout, cin, cout, k, k)
+        )
+        r_params = sympy.cancel(separable_params(cin, cout, k, k) / conv_params(cin, cout, k, k))
         return {
             "R (MACs)": r_macs,
             "R (params)": r_params,

@@ -162,8 +162,19 @@ class Merge:
     kind: LayerKind = LayerKind.ADD
 
 
-Layer = (Conv2d | Linear | BatchNorm | Activation | Pool | GlobalPool | AdaptivePool | Flatten
-         | Dropout | ChannelShuffle | Merge)
+Layer = (
+    Conv2d
+    | Linear
+    | BatchNorm
+    | Activation
+    | Pool
+    | GlobalPool
+    | AdaptivePool
+    | Flatten
+    | Dropout
+    | ChannelShuffle
+    | Merge
+)
 
 
 # --- costs ----------------------------------------------------------------------------------
@@ -174,8 +185,15 @@ def _known(*values: Count) -> bool:
     return all(isinstance(v, int) for v in values)
 
 
-def _window_output(size: Count, k: int, stride: int, padding: Padding, axis: int,
-                   dilation: int = 1, what: str = "kernel") -> Count:
+def _window_output(
+    size: Count,
+    k: int,
+    stride: int,
+    padding: Padding,
+    axis: int,
+    dilation: int = 1,
+    what: str = "kernel",
+) -> Count:
     """Output length along ``axis`` (0 = H, 1 = W), checking the window fits the padded input."""
     if padding == "same":
         return formulas.same_output_size(size, stride)
@@ -186,7 +204,8 @@ def _window_output(size: Count, k: int, stride: int, padding: Padding, axis: int
         dilated = f" (dilated {span})" if span != k else ""
         raise ConvcostError(
             f"{what} {k}{dilated} is larger than the input {name}={size} padded by {pad} on "
-            f"each side", field="k",
+            f"each side",
+            field="k",
         )
     return formulas.conv_output_size(size, k, stride, pad, dilation)
 
@@ -219,8 +238,9 @@ def _linear_cost(layer: Linear, shape: Shape) -> Cost:
 
 def _batchnorm_cost(layer: BatchNorm, shape: Shape) -> Cost:
     c = shape[2]
-    return Cost(output=shape, params=formulas.batchnorm_params(c),
-                buffers=formulas.batchnorm_buffers(c))
+    return Cost(
+        output=shape, params=formulas.batchnorm_params(c), buffers=formulas.batchnorm_buffers(c)
+    )
 
 
 def _pool_cost(layer: Pool, shape: Shape) -> Cost:
@@ -245,8 +265,9 @@ def _flatten_cost(layer: Flatten, shape: Shape) -> Cost:
 
 def _shuffle_cost(layer: ChannelShuffle, shape: Shape) -> Cost:
     if _known(shape[2]) and shape[2] % layer.groups:
-        raise ConvcostError(f"{layer.groups} does not divide the {shape[2]} channels",
-                            field="groups")
+        raise ConvcostError(
+            f"{layer.groups} does not divide the {shape[2]} channels", field="groups"
+        )
     return Cost(output=shape)
 
 

@@ -22,7 +22,6 @@ from convcost.spec import LayerSpec, Spec, paused_gc
 MAX_ROWS = 5_000_000  # primitive layers in one report; beyond this a spec is a mistake
 
 
-
 @dataclass(frozen=True, slots=True)
 class LayerCost:
     """One row of a report: a primitive layer, its shapes and exact counts."""
@@ -111,10 +110,16 @@ class Report:
         shares = []
         for category, rows in groups.items():
             sub = Totals.of(rows)
-            shares.append(CategoryShare(
-                category, len(rows), sub.params, sub.macs,
-                _share(sub.params, self.totals.params), _share(sub.macs, self.totals.macs),
-            ))
+            shares.append(
+                CategoryShare(
+                    category,
+                    len(rows),
+                    sub.params,
+                    sub.macs,
+                    _share(sub.params, self.totals.params),
+                    _share(sub.macs, self.totals.macs),
+                )
+            )
         return sorted(shares, key=lambda s: (-s.macs_share, -s.params_share, s.category))
 
 
@@ -133,8 +138,13 @@ class _Walker:
         self.check_declared = check_declared
         self.rows: list[LayerCost] = []
 
-    def nodes(self, nodes: Sequence[Node], shape: Shape, scope: str,
-              counters: dict[str, int] | None = None) -> Shape:
+    def nodes(
+        self,
+        nodes: Sequence[Node],
+        shape: Shape,
+        scope: str,
+        counters: dict[str, int] | None = None,
+    ) -> Shape:
         """Walk a sequence; ``counters`` numbers generated names within ``scope``."""
         counters = {} if counters is None else counters
         for node in nodes:
@@ -151,8 +161,7 @@ class _Walker:
             return self.residual(node, shape, name)
         return self.concat(node, shape, name)
 
-    def entry(self, entry: LayerSpec, shape: Shape, scope: str,
-              counters: dict[str, int]) -> Shape:
+    def entry(self, entry: LayerSpec, shape: Shape, scope: str, counters: dict[str, int]) -> Shape:
         for index in range(entry.repeat):
             if entry.name is None:
                 counters[entry.prefix] = counters.get(entry.prefix, 0) + 1
@@ -165,11 +174,13 @@ class _Walker:
                 shape = self.nodes(nodes, shape, full)
             except ConvcostError as error:
                 raise error.located(path=self.path, line=entry.line, layer=full) from None
-        if (self.check_declared and entry.output is not None
-                and not _matches(entry.output, shape)):
+        if self.check_declared and entry.output is not None and not _matches(entry.output, shape):
             raise ConvcostError(
                 f"declared {list(entry.output)} but the layers produce {_fmt(shape)}",
-                path=self.path, line=entry.line, layer=full, field="output",
+                path=self.path,
+                line=entry.line,
+                layer=full,
+                field="output",
             )
         return shape
 
@@ -182,11 +193,21 @@ class _Walker:
             raise error.located(layer=name) from None
         kernel = getattr(layer, "k", None)
         stride = getattr(layer, "stride", None)
-        self.rows.append(LayerCost(
-            name=name, kind=layer.kind, category=L.category(layer, shape), input=shape,
-            output=cost.output, params=cost.params, buffers=cost.buffers, macs=cost.macs,
-            kernel=kernel, stride=stride, groups=getattr(layer, "groups", None),
-        ))
+        self.rows.append(
+            LayerCost(
+                name=name,
+                kind=layer.kind,
+                category=L.category(layer, shape),
+                input=shape,
+                output=cost.output,
+                params=cost.params,
+                buffers=cost.buffers,
+                macs=cost.macs,
+                kernel=kernel,
+                stride=stride,
+                groups=getattr(layer, "groups", None),
+            )
+        )
         return cost.output
 
     def residual(self, node: Residual, shape: Shape, name: str) -> Shape:
@@ -196,18 +217,28 @@ class _Walker:
             # Squeeze-excite: a (1, 1, C) gate scales the (H, W, C) input.
             if not _same(body[2], short[2]):
                 raise ConvcostError(
-                    f"the gate has {body[2]} channels but the input has {short[2]}",
-                    field="c")
+                    f"the gate has {body[2]} channels but the input has {short[2]}", field="c"
+                )
             merged = short
         else:
-            if not (_same(body[0], short[0]) and _same(body[1], short[1])
-                    and _same(body[2], short[2])):
+            if not (
+                _same(body[0], short[0]) and _same(body[1], short[1]) and _same(body[2], short[2])
+            ):
                 raise ConvcostError(
                     f"residual add needs equal shapes, got {_fmt(body)} (layers) and "
-                    f"{_fmt(short)} (shortcut)", field="shortcut")
+                    f"{_fmt(short)} (shortcut)",
+                    field="shortcut",
+                )
             merged = body
-        self.rows.append(LayerCost(name=_join(name, node.merge.value), kind=node.merge,
-                                   category="Other", input=merged, output=merged))
+        self.rows.append(
+            LayerCost(
+                name=_join(name, node.merge.value),
+                kind=node.merge,
+                category="Other",
+                input=merged,
+                output=merged,
+            )
+        )
         return self.nodes(node.after, merged, name)
 
     def concat(self, node: Concat, shape: Shape, name: str) -> Shape:
@@ -219,27 +250,40 @@ class _Walker:
             if len(node.split) != len(node.branches):
                 raise ConvcostError(
                     f"{len(node.split)} channel counts for {len(node.branches)} branches",
-                    field="split")
+                    field="split",
+                )
             if isinstance(c, int) and sum(node.split) != c:
                 raise ConvcostError(
                     f"channels {' + '.join(map(str, node.split))} = {sum(node.split)}, "
-                    f"but the input has {c}", field="split")
+                    f"but the input has {c}",
+                    field="split",
+                )
             inputs = [(h, w, part) for part in node.split]
-        outputs = [self.nodes(branch, inp, name if len(node.branches) == 1 else
-                              f"{name}.branch{i + 1}")
-                   for i, (branch, inp) in enumerate(zip(node.branches, inputs, strict=True))]
+        outputs = [
+            self.nodes(branch, inp, name if len(node.branches) == 1 else f"{name}.branch{i + 1}")
+            for i, (branch, inp) in enumerate(zip(node.branches, inputs, strict=True))
+        ]
         first = outputs[0]
         for i, out in enumerate(outputs[1:], start=2):
             if not (_same(out[0], first[0]) and _same(out[1], first[1])):
                 raise ConvcostError(
                     f"concat needs equal H and W, got {_fmt(first)} (branch 1) and "
-                    f"{_fmt(out)} (branch {i})", field="branches")
+                    f"{_fmt(out)} (branch {i})",
+                    field="branches",
+                )
         channels: Count = 0
         for out in outputs:
             channels += out[2]
         merged = (first[0], first[1], channels)
-        self.rows.append(LayerCost(name=_join(name, "concat"), kind=LayerKind.CONCAT,
-                                   category="Other", input=merged, output=merged))
+        self.rows.append(
+            LayerCost(
+                name=_join(name, "concat"),
+                kind=LayerKind.CONCAT,
+                category="Other",
+                input=merged,
+                output=merged,
+            )
+        )
         return self.nodes(node.after, merged, name)
 
 
@@ -274,6 +318,11 @@ def walk(spec: Spec, *, alpha: Fraction | None = None, resolution: int | None = 
         walker.nodes(spec.layers, shape, "")
     rows = tuple(walker.rows)
     return Report(
-        network=spec.name, input=shape, rows=rows, totals=Totals.of(rows), source=spec.source,
-        alpha=alpha, resolution=resolution,
+        network=spec.name,
+        input=shape,
+        rows=rows,
+        totals=Totals.of(rows),
+        source=spec.source,
+        alpha=alpha,
+        resolution=resolution,
     )

@@ -26,46 +26,81 @@ import yaml
 
 from convcost.errors import ConvcostError
 
-MAX_SIZE = 2**24          # no dimension, channel count or kernel beyond this is meaningful
-MAX_REPEAT = 100_000      # a single entry's n
-MAX_DEPTH = 50            # nesting of containers
-MAX_ENTRIES = 1_000_000   # entries after repetition (each expands to a few layers)
+MAX_SIZE = 2**24  # no dimension, channel count or kernel beyond this is meaningful
+MAX_REPEAT = 100_000  # a single entry's n
+MAX_DEPTH = 50  # nesting of containers
+MAX_ENTRIES = 1_000_000  # entries after repetition (each expands to a few layers)
 MAX_FILE_BYTES = 64 * 2**20
 
-ACTIVATIONS = ("relu", "relu6", "hswish", "hsigmoid", "sigmoid", "swish", "silu", "tanh",
-               "gelu", "leaky_relu")
+ACTIVATIONS = (
+    "relu",
+    "relu6",
+    "hswish",
+    "hsigmoid",
+    "sigmoid",
+    "swish",
+    "silu",
+    "tanh",
+    "gelu",
+    "leaky_relu",
+)
 WIDTH_RULES = ("int", "divisible_by_8")
 
 # Field kinds: how a value is checked and normalised.
-COUNT = "count"            # positive integer
-NONNEG = "nonneg"          # integer >= 0
-PAIR = "pair"              # positive integer or [h, w]
-PADDING = "padding"        # integer >= 0, [h, w], "same" or "valid"
+COUNT = "count"  # positive integer
+NONNEG = "nonneg"  # integer >= 0
+PAIR = "pair"  # positive integer or [h, w]
+PADDING = "padding"  # integer >= 0, [h, w], "same" or "valid"
 BOOL = "bool"
-ACT = "act"                # activation name or none
-NUMBER = "number"          # positive number (int or float)
-RATIO = "ratio"            # number >= 0
-PROB = "prob"              # number in [0, 1)
-SCALE = "scale"            # true, false or "up"
+ACT = "act"  # activation name or none
+NUMBER = "number"  # positive number (int or float)
+RATIO = "ratio"  # number >= 0
+PROB = "prob"  # number in [0, 1)
+SCALE = "scale"  # true, false or "up"
 CHOICE_SE_BASE = "se_base"
-LAYERS = "layers"          # list of entries
-BRANCHES = "branches"      # list of entry lists
-COUNTS = "counts"          # list of positive integers
+LAYERS = "layers"  # list of entries
+BRANCHES = "branches"  # list of entry lists
+COUNTS = "counts"  # list of positive integers
 
-_CONV = {"cout": COUNT, "k": PAIR, "stride": PAIR, "padding": PADDING, "dilation": PAIR,
-         "groups": COUNT, "bias": BOOL, "bn": BOOL, "act": ACT}
-_SE = {"se": RATIO, "se_base": CHOICE_SE_BASE, "se_divisor": COUNT, "se_act": ACT,
-       "se_gate": ACT}
+_CONV = {
+    "cout": COUNT,
+    "k": PAIR,
+    "stride": PAIR,
+    "padding": PADDING,
+    "dilation": PAIR,
+    "groups": COUNT,
+    "bias": BOOL,
+    "bn": BOOL,
+    "act": ACT,
+}
+_SE = {"se": RATIO, "se_base": CHOICE_SE_BASE, "se_divisor": COUNT, "se_act": ACT, "se_gate": ACT}
 
 # type -> {field: kind}. Every entry also takes name, repeat, output and scale.
 FIELDS: dict[str, dict[str, str]] = {
     "conv": _CONV,
-    "depthwise": {"k": PAIR, "stride": PAIR, "padding": PADDING, "dilation": PAIR,
-                  "multiplier": COUNT, "bias": BOOL, "bn": BOOL, "act": ACT},
+    "depthwise": {
+        "k": PAIR,
+        "stride": PAIR,
+        "padding": PADDING,
+        "dilation": PAIR,
+        "multiplier": COUNT,
+        "bias": BOOL,
+        "bn": BOOL,
+        "act": ACT,
+    },
     "pointwise": {"cout": COUNT, "stride": PAIR, "bias": BOOL, "bn": BOOL, "act": ACT},
-    "separable": {"cout": COUNT, "k": PAIR, "stride": PAIR, "padding": PADDING,
-                  "dilation": PAIR, "bias": BOOL, "bn": BOOL, "act": ACT, "dw_bn": BOOL,
-                  "dw_act": ACT},
+    "separable": {
+        "cout": COUNT,
+        "k": PAIR,
+        "stride": PAIR,
+        "padding": PADDING,
+        "dilation": PAIR,
+        "bias": BOOL,
+        "bn": BOOL,
+        "act": ACT,
+        "dw_bn": BOOL,
+        "dw_act": ACT,
+    },
     "fc": {"cout": COUNT, "bias": BOOL},
     "batchnorm": {},
     **{name: {} for name in ACTIVATIONS},
@@ -77,8 +112,17 @@ FIELDS: dict[str, dict[str, str]] = {
     "flatten": {},
     "dropout": {"p": PROB},
     "channel_shuffle": {"groups": COUNT},
-    "inverted_residual": {"t": NUMBER, "exp": COUNT, "cout": COUNT, "stride": PAIR, "k": PAIR,
-                          "act": ACT, "always_expand": BOOL, "project_shortcut": BOOL, **_SE},
+    "inverted_residual": {
+        "t": NUMBER,
+        "exp": COUNT,
+        "cout": COUNT,
+        "stride": PAIR,
+        "k": PAIR,
+        "act": ACT,
+        "always_expand": BOOL,
+        "project_shortcut": BOOL,
+        **_SE,
+    },
     "basic": {"cout": COUNT, "stride": PAIR},
     "bottleneck": {"cout": COUNT, "stride": PAIR, "expansion": COUNT},
     "shuffle_unit": {"cout": COUNT, "stride": PAIR},
@@ -88,9 +132,16 @@ FIELDS: dict[str, dict[str, str]] = {
 }
 
 REQUIRED: dict[str, tuple[str, ...]] = {
-    "conv": ("cout",), "pointwise": ("cout",), "separable": ("cout",), "fc": ("cout",),
-    "inverted_residual": ("cout",), "basic": ("cout",), "bottleneck": ("cout",),
-    "shuffle_unit": ("cout",), "sequence": ("layers",), "residual": ("layers",),
+    "conv": ("cout",),
+    "pointwise": ("cout",),
+    "separable": ("cout",),
+    "fc": ("cout",),
+    "inverted_residual": ("cout",),
+    "basic": ("cout",),
+    "bottleneck": ("cout",),
+    "shuffle_unit": ("cout",),
+    "sequence": ("layers",),
+    "residual": ("layers",),
     "concat": ("branches",),
 }
 
@@ -100,12 +151,27 @@ COMMON = {"name": "name", "repeat": COUNT, "output": "shape", "scale": SCALE}
 
 # Generated names: conv1, block3, pool1, fc1, ...
 PREFIX = {
-    "conv": "conv", "depthwise": "dw", "pointwise": "pw", "separable": "block",
-    "fc": "fc", "batchnorm": "bn", "maxpool": "pool", "avgpool": "pool",
-    "global_avgpool": "pool", "global_maxpool": "pool", "adaptive_avgpool": "pool",
-    "flatten": "flatten", "dropout": "dropout", "channel_shuffle": "shuffle",
-    "inverted_residual": "block", "basic": "block", "bottleneck": "block",
-    "shuffle_unit": "block", "sequence": "stage", "residual": "block", "concat": "block",
+    "conv": "conv",
+    "depthwise": "dw",
+    "pointwise": "pw",
+    "separable": "block",
+    "fc": "fc",
+    "batchnorm": "bn",
+    "maxpool": "pool",
+    "avgpool": "pool",
+    "global_avgpool": "pool",
+    "global_maxpool": "pool",
+    "adaptive_avgpool": "pool",
+    "flatten": "flatten",
+    "dropout": "dropout",
+    "channel_shuffle": "shuffle",
+    "inverted_residual": "block",
+    "basic": "block",
+    "bottleneck": "block",
+    "shuffle_unit": "block",
+    "sequence": "stage",
+    "residual": "block",
+    "concat": "block",
     **{name: name for name in ACTIVATIONS},
 }
 
@@ -153,13 +219,15 @@ class _Loader(yaml.SafeLoader):
             event = self.peek_event()  # type: ignore[no-untyped-call]
             raise ConvcostError(
                 "aliases (*name) are not allowed in a spec; use 'defaults' or 'n' to repeat",
-                line=event.start_mark.line + 1)
+                line=event.start_mark.line + 1,
+            )
         event = self.peek_event()  # type: ignore[no-untyped-call]
         anchor = getattr(event, "anchor", None)
         if anchor is not None:
             raise ConvcostError(
                 f"anchors (&{anchor}) are not allowed in a spec; use 'defaults' or 'n' to repeat",
-                line=event.start_mark.line + 1)
+                line=event.start_mark.line + 1,
+            )
         return super().compose_node(parent, index)
 
 
@@ -285,23 +353,41 @@ class _Context:
     def __init__(self, path: str | None) -> None:
         self.path = path
 
-    def error(self, message: str, node: yaml.Node | None = None, *, layer: str | None = None,
-              field: str | None = None, line: int | None = None) -> ConvcostError:
-        return ConvcostError(message, path=self.path,
-                             line=line if node is None else _line(node), layer=layer,
-                             field=field)
+    def error(
+        self,
+        message: str,
+        node: yaml.Node | None = None,
+        *,
+        layer: str | None = None,
+        field: str | None = None,
+        line: int | None = None,
+    ) -> ConvcostError:
+        return ConvcostError(
+            message,
+            path=self.path,
+            line=line if node is None else _line(node),
+            layer=layer,
+            field=field,
+        )
 
 
-def _integer(node: yaml.Node, ctx: _Context, layer: str | None, name: str, minimum: int,
-             maximum: int = MAX_SIZE, what: str = "") -> int:
+def _integer(
+    node: yaml.Node,
+    ctx: _Context,
+    layer: str | None,
+    name: str,
+    minimum: int,
+    maximum: int = MAX_SIZE,
+    what: str = "",
+) -> int:
     value = _scalar(node) if isinstance(node, yaml.ScalarNode) else None
     if isinstance(value, bool) or value is None or not isinstance(value, int | float):
-        raise ctx.error(f"expected an integer, got {_describe(node)}", node, layer=layer,
-                        field=name)
+        raise ctx.error(
+            f"expected an integer, got {_describe(node)}", node, layer=layer, field=name
+        )
     if isinstance(value, float):
         if not value.is_integer():
-            raise ctx.error(f"expected an integer, got {node.value}", node, layer=layer,
-                            field=name)
+            raise ctx.error(f"expected an integer, got {node.value}", node, layer=layer, field=name)
         value = int(value)
     if value < minimum:
         bound = "positive" if minimum == 1 else f"at least {minimum}"
@@ -312,32 +398,45 @@ def _integer(node: yaml.Node, ctx: _Context, layer: str | None, name: str, minim
     return int(value)
 
 
-def _number(node: yaml.Node, ctx: _Context, layer: str | None, name: str,
-            minimum: float, strict: bool, maximum: float | None = None) -> float | int:
+def _number(
+    node: yaml.Node,
+    ctx: _Context,
+    layer: str | None,
+    name: str,
+    minimum: float,
+    strict: bool,
+    maximum: float | None = None,
+) -> float | int:
     value = _scalar(node) if isinstance(node, yaml.ScalarNode) else None
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ctx.error(f"expected a number, got {_describe(node)}", node, layer=layer,
-                        field=name)
+        raise ctx.error(f"expected a number, got {_describe(node)}", node, layer=layer, field=name)
     if value != value or value in (float("inf"), float("-inf")):
-        raise ctx.error(f"expected a finite number, got {node.value}", node, layer=layer,
-                        field=name)
+        raise ctx.error(
+            f"expected a finite number, got {node.value}", node, layer=layer, field=name
+        )
     if value < minimum or (strict and value == minimum):
         bound = f"greater than {minimum:g}" if strict else f"at least {minimum:g}"
         raise ctx.error(f"must be {bound}, got {node.value}", node, layer=layer, field=name)
     if maximum is not None and value >= maximum:
-        raise ctx.error(f"must be less than {maximum:g}, got {node.value}", node, layer=layer,
-                        field=name)
+        raise ctx.error(
+            f"must be less than {maximum:g}, got {node.value}", node, layer=layer, field=name
+        )
     if value > MAX_SIZE:
         raise ctx.error(f"{node.value} is too large", node, layer=layer, field=name)
     return value
 
 
-def _pair(node: yaml.Node, ctx: _Context, layer: str | None, name: str,
-          minimum: int = 1) -> tuple[int, int]:
+def _pair(
+    node: yaml.Node, ctx: _Context, layer: str | None, name: str, minimum: int = 1
+) -> tuple[int, int]:
     if isinstance(node, yaml.SequenceNode):
         if len(node.value) != 2:
-            raise ctx.error(f"expected one integer or a pair [h, w], got {len(node.value)} "
-                            "values", node, layer=layer, field=name)
+            raise ctx.error(
+                f"expected one integer or a pair [h, w], got {len(node.value)} values",
+                node,
+                layer=layer,
+                field=name,
+            )
         h, w = (_integer(v, ctx, layer, name, minimum) for v in node.value)
         return (h, w)
     value = _integer(node, ctx, layer, name, minimum)
@@ -349,28 +448,38 @@ def _padding(node: yaml.Node, ctx: _Context, layer: str | None, name: str) -> An
         if node.value in ("same", "valid"):
             return node.value
         if not _looks_numeric(node.value):
-            raise ctx.error(f"expected an integer, [h, w], 'same' or 'valid', got "
-                            f"'{_clip(node.value)}'{_suggest(node.value, ['same', 'valid'])}",
-                            node, layer=layer, field=name)
+            raise ctx.error(
+                f"expected an integer, [h, w], 'same' or 'valid', got "
+                f"'{_clip(node.value)}'{_suggest(node.value, ['same', 'valid'])}",
+                node,
+                layer=layer,
+                field=name,
+            )
     return _pair(node, ctx, layer, name, minimum=0)
 
 
 def _bool(node: yaml.Node, ctx: _Context, layer: str | None, name: str) -> bool:
     value = _scalar(node) if isinstance(node, yaml.ScalarNode) else None
     if not isinstance(value, bool):
-        raise ctx.error(f"expected true or false, got {_describe(node)}", node, layer=layer,
-                        field=name)
+        raise ctx.error(
+            f"expected true or false, got {_describe(node)}", node, layer=layer, field=name
+        )
     return value
 
 
-def _choice(node: yaml.Node, ctx: _Context, layer: str | None, name: str,
-            choices: Sequence[str]) -> str:
+def _choice(
+    node: yaml.Node, ctx: _Context, layer: str | None, name: str, choices: Sequence[str]
+) -> str:
     value = _scalar(node) if isinstance(node, yaml.ScalarNode) else None
     if not isinstance(value, str) or value not in choices:
         shown = node.value if isinstance(node, yaml.ScalarNode) else _describe(node)
         hint = _suggest(shown, choices) if isinstance(shown, str) else ""
-        raise ctx.error(f"expected one of {', '.join(choices)}, got '{_clip(str(shown))}'"
-                        f"{hint}", node, layer=layer, field=name)
+        raise ctx.error(
+            f"expected one of {', '.join(choices)}, got '{_clip(str(shown))}'{hint}",
+            node,
+            layer=layer,
+            field=name,
+        )
     return value
 
 
@@ -380,8 +489,12 @@ def _act(node: yaml.Node, ctx: _Context, layer: str | None, name: str) -> str | 
     if isinstance(node, yaml.ScalarNode) and node.value == "none":
         return None
     if isinstance(node, yaml.ScalarNode) and node.tag == _BOOL_TAG:
-        raise ctx.error(f"expected an activation name or none, got {_describe(node)}", node,
-                        layer=layer, field=name)
+        raise ctx.error(
+            f"expected an activation name or none, got {_describe(node)}",
+            node,
+            layer=layer,
+            field=name,
+        )
     return _choice(node, ctx, layer, name, (*ACTIVATIONS, "none"))
 
 
@@ -390,33 +503,39 @@ def _scale(node: yaml.Node, ctx: _Context, layer: str | None, name: str) -> bool
         return "up"
     value = _scalar(node) if isinstance(node, yaml.ScalarNode) else None
     if not isinstance(value, bool):
-        raise ctx.error(f"expected true, false or up, got {_describe(node)}", node,
-                        layer=layer, field=name)
+        raise ctx.error(
+            f"expected true, false or up, got {_describe(node)}", node, layer=layer, field=name
+        )
     return value
 
 
 def _shape(node: yaml.Node, ctx: _Context, layer: str | None, name: str) -> tuple[int, int, int]:
     if not isinstance(node, yaml.SequenceNode) or len(node.value) != 3:
-        raise ctx.error(f"expected [H, W, C], got {_describe(node)}", node, layer=layer,
-                        field=name)
+        raise ctx.error(f"expected [H, W, C], got {_describe(node)}", node, layer=layer, field=name)
     h, w, c = (_integer(v, ctx, layer, name, 1) for v in node.value)
     return (h, w, c)
 
 
 def _counts(node: yaml.Node, ctx: _Context, layer: str | None, name: str) -> tuple[int, ...]:
     if not isinstance(node, yaml.SequenceNode) or not node.value:
-        raise ctx.error(f"expected a list of channel counts, got {_describe(node)}", node,
-                        layer=layer, field=name)
+        raise ctx.error(
+            f"expected a list of channel counts, got {_describe(node)}",
+            node,
+            layer=layer,
+            field=name,
+        )
     return tuple(_integer(v, ctx, layer, name, 1) for v in node.value)
 
 
 def _text(node: yaml.Node, ctx: _Context, layer: str | None, name: str) -> str:
     if not isinstance(node, yaml.ScalarNode) or node.tag != _STR_TAG or not node.value:
-        raise ctx.error(f"expected a non-empty string, got {_describe(node)}", node,
-                        layer=layer, field=name)
+        raise ctx.error(
+            f"expected a non-empty string, got {_describe(node)}", node, layer=layer, field=name
+        )
     if len(node.value) > 200:
-        raise ctx.error(f"is {len(node.value)} characters long (at most 200)", node,
-                        layer=layer, field=name)
+        raise ctx.error(
+            f"is {len(node.value)} characters long (at most 200)", node, layer=layer, field=name
+        )
     if any(ch in node.value for ch in "\n\r\t\x00"):
         raise ctx.error("must be on one line", node, layer=layer, field=name)
     return str(node.value)
@@ -425,8 +544,9 @@ def _text(node: yaml.Node, ctx: _Context, layer: str | None, name: str) -> str:
 # --- entries --------------------------------------------------------------------------------
 
 
-def _mapping_items(node: yaml.MappingNode, ctx: _Context,
-                   layer: str | None) -> list[tuple[str, yaml.Node, yaml.Node]]:
+def _mapping_items(
+    node: yaml.MappingNode, ctx: _Context, layer: str | None
+) -> list[tuple[str, yaml.Node, yaml.Node]]:
     """(key, key node, value node) in order; duplicate and non-string keys are errors."""
     seen: dict[str, int] = {}
     items: list[tuple[str, yaml.Node, yaml.Node]] = []
@@ -434,12 +554,12 @@ def _mapping_items(node: yaml.MappingNode, ctx: _Context,
         if key_node.tag == "tag:yaml.org,2002:merge":
             raise ctx.error("merge keys (<<) are not allowed in a spec", key_node, layer=layer)
         if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != _STR_TAG:
-            raise ctx.error(f"keys must be names, got {_describe(key_node)}", key_node,
-                            layer=layer)
+            raise ctx.error(f"keys must be names, got {_describe(key_node)}", key_node, layer=layer)
         key = str(key_node.value)
         if key in seen:
-            raise ctx.error(f"duplicate key (first given on line {seen[key]})", key_node,
-                            layer=layer, field=key)
+            raise ctx.error(
+                f"duplicate key (first given on line {seen[key]})", key_node, layer=layer, field=key
+            )
         seen[key] = _line(key_node)
         items.append((key, key_node, value_node))
     return items
@@ -448,22 +568,34 @@ def _mapping_items(node: yaml.MappingNode, ctx: _Context,
 class _Parser:
     """Converts entries, naming each as the walker will (``conv1``, ``block3``) for messages."""
 
-    def __init__(self, ctx: _Context, defaults: Mapping[str, Mapping[str, tuple[Any, yaml.Node]]]
-                 ) -> None:
+    def __init__(
+        self, ctx: _Context, defaults: Mapping[str, Mapping[str, tuple[Any, yaml.Node]]]
+    ) -> None:
         self.ctx = ctx
         self.defaults = defaults
         self.scopes: list[tuple[str, dict[str, int]]] = [("", {})]
         self.expanded = 0  # entries after repetition, to refuse a spec that explodes
         self._multipliers: list[int] = []
 
-    def entries(self, node: yaml.Node, field_name: str, depth: int,
-                layer: str | None = None, scope: str | None = None) -> tuple[LayerSpec, ...]:
+    def entries(
+        self,
+        node: yaml.Node,
+        field_name: str,
+        depth: int,
+        layer: str | None = None,
+        scope: str | None = None,
+    ) -> tuple[LayerSpec, ...]:
         if depth > MAX_DEPTH:
-            raise self.ctx.error(f"blocks are nested more than {MAX_DEPTH} deep", node,
-                                 layer=layer, field=field_name)
+            raise self.ctx.error(
+                f"blocks are nested more than {MAX_DEPTH} deep", node, layer=layer, field=field_name
+            )
         if not isinstance(node, yaml.SequenceNode):
-            raise self.ctx.error(f"expected a list of layers, got {_describe(node)}", node,
-                                 layer=layer, field=field_name)
+            raise self.ctx.error(
+                f"expected a list of layers, got {_describe(node)}",
+                node,
+                layer=layer,
+                field=field_name,
+            )
         if depth == 0:
             return tuple(self.entry(item, depth) for item in node.value)
         self.scopes.append((scope if scope is not None else layer or "", {}))
@@ -491,13 +623,15 @@ class _Parser:
             items = _mapping_items(node, ctx, None)
             if len(items) != 1:
                 keys = ", ".join(k for k, _, _ in items) or "none"
-                raise ctx.error(f"a layer is a one-key mapping 'type: {{fields}}', got keys: "
-                                f"{keys}", node)
+                raise ctx.error(
+                    f"a layer is a one-key mapping 'type: {{fields}}', got keys: {keys}", node
+                )
             key, key_node, body = items[0]
             kind = self._type(key, key_node)
         else:
-            raise ctx.error(f"expected a layer such as 'conv: {{c: 32}}', got {_describe(node)}",
-                            node)
+            raise ctx.error(
+                f"expected a layer such as 'conv: {{c: 32}}', got {_describe(node)}", node
+            )
         return self.fields(kind, body, _line(node), depth)
 
     def _type(self, word: str, node: yaml.Node) -> str:
@@ -515,22 +649,28 @@ class _Parser:
         items: list[tuple[str, yaml.Node, yaml.Node]] = []
         if body is not None and not (isinstance(body, yaml.ScalarNode) and body.tag == _NULL_TAG):
             if not isinstance(body, yaml.MappingNode):
-                raise ctx.error(f"the fields of '{kind}' must be a mapping, got {_describe(body)}",
-                                body)
+                raise ctx.error(
+                    f"the fields of '{kind}' must be a mapping, got {_describe(body)}", body
+                )
             items = _mapping_items(body, ctx, None)
         for key, _, value_node in items:
             if ALIASES.get(key, key) in ("name", "repeat"):
                 try:
-                    common[ALIASES.get(key, key)] = self.common(ALIASES.get(key, key),
-                                                                value_node, None, key)
+                    common[ALIASES.get(key, key)] = self.common(
+                        ALIASES.get(key, key), value_node, None, key
+                    )
                 except ConvcostError as error:
                     raise error.located(layer=self.label(kind, common.get("name"), 1)) from None
         layer = self.label(kind, common.get("name"), common.get("repeat", 1))
         multiplier = self._multiplier * common.get("repeat", 1)
         self.expanded += multiplier
         if self.expanded > MAX_ENTRIES:
-            raise ctx.error(f"the spec expands to more than {MAX_ENTRIES:,} entries", line=line,
-                            layer=layer, field="repeat")
+            raise ctx.error(
+                f"the spec expands to more than {MAX_ENTRIES:,} entries",
+                line=line,
+                layer=layer,
+                field="repeat",
+            )
         self._multipliers.append(multiplier)
         try:
             return self._fields(kind, items, common, values, layer, line, depth)
@@ -541,39 +681,68 @@ class _Parser:
     def _multiplier(self) -> int:
         return self._multipliers[-1] if self._multipliers else 1
 
-    def _fields(self, kind: str, items: list[tuple[str, yaml.Node, yaml.Node]],
-                common: dict[str, Any], values: dict[str, Any], layer: str, line: int,
-                depth: int) -> LayerSpec:
+    def _fields(
+        self,
+        kind: str,
+        items: list[tuple[str, yaml.Node, yaml.Node]],
+        common: dict[str, Any],
+        values: dict[str, Any],
+        layer: str,
+        line: int,
+        depth: int,
+    ) -> LayerSpec:
         ctx = self.ctx
         given: dict[str, yaml.Node] = {}  # fields written in this entry, by long name
         allowed = FIELDS[kind]
         for key, key_node, value_node in items:
             name = ALIASES.get(key, key)
             if name in given:
-                raise ctx.error(f"given twice (as '{_original(given, name)}' and '{key}')",
-                                key_node, layer=layer, field=key)
+                raise ctx.error(
+                    f"given twice (as '{_original(given, name)}' and '{key}')",
+                    key_node,
+                    layer=layer,
+                    field=key,
+                )
             given[name] = key_node
             if name in COMMON:
                 common[name] = self.common(name, value_node, layer, key)
             elif name in allowed:
                 values[name] = self.value(allowed[name], value_node, layer, key, depth)
             else:
-                choices = [*allowed, *COMMON, *(a for a, b in ALIASES.items() if b in allowed
-                                                or b in COMMON)]
-                raise ctx.error(f"unknown field for '{kind}'{_suggest(key, choices)}",
-                                key_node, layer=layer, field=key)
+                choices = [
+                    *allowed,
+                    *COMMON,
+                    *(a for a, b in ALIASES.items() if b in allowed or b in COMMON),
+                ]
+                raise ctx.error(
+                    f"unknown field for '{kind}'{_suggest(key, choices)}",
+                    key_node,
+                    layer=layer,
+                    field=key,
+                )
         for name in REQUIRED.get(kind, ()):
             if name not in values:
                 short = {v: k for k, v in ALIASES.items()}.get(name)
                 also = f" (or '{short}')" if short else ""
-                raise ctx.error(f"'{kind}' needs '{name}'{also}", line=line, layer=layer,
-                                field=name)
+                raise ctx.error(
+                    f"'{kind}' needs '{name}'{also}", line=line, layer=layer, field=name
+                )
         if kind == "inverted_residual" and ("t" in values) == ("exp" in values):
-            raise ctx.error("give the expansion as 't' (a ratio) or 'exp' (channels), one of "
-                            "them", line=line, layer=layer, field="t")
-        return LayerSpec(type=kind, fields=values, name=common.get("name"),
-                         repeat=common.get("repeat", 1), output=common.get("output"),
-                         scale=common.get("scale"), line=line)
+            raise ctx.error(
+                "give the expansion as 't' (a ratio) or 'exp' (channels), one of them",
+                line=line,
+                layer=layer,
+                field="t",
+            )
+        return LayerSpec(
+            type=kind,
+            fields=values,
+            name=common.get("name"),
+            repeat=common.get("repeat", 1),
+            output=common.get("output"),
+            scale=common.get("scale"),
+            line=line,
+        )
 
     def common(self, name: str, node: yaml.Node, layer: str | None, key: str) -> Any:
         ctx = self.ctx
@@ -585,8 +754,7 @@ class _Parser:
             return _shape(node, ctx, layer, key)
         return _scale(node, ctx, layer, key)
 
-    def value(self, kind: str, node: yaml.Node, layer: str | None, key: str,
-              depth: int) -> Any:
+    def value(self, kind: str, node: yaml.Node, layer: str | None, key: str, depth: int) -> Any:
         ctx = self.ctx
         if kind == COUNT:
             return _integer(node, ctx, layer, key, 1)
@@ -615,12 +783,17 @@ class _Parser:
             return self.entries(node, key, depth + 1, layer, scope)
         if kind == BRANCHES:
             if not isinstance(node, yaml.SequenceNode) or not node.value:
-                raise ctx.error(f"expected a list of branches (each a list of layers), got "
-                                f"{_describe(node)}", node, layer=layer, field=key)
+                raise ctx.error(
+                    f"expected a list of branches (each a list of layers), got {_describe(node)}",
+                    node,
+                    layer=layer,
+                    field=key,
+                )
             many = len(node.value) > 1
-            return tuple(self.entries(b, key, depth + 1, layer,
-                                      f"{layer}.branch{i + 1}" if many else layer)
-                         for i, b in enumerate(node.value))
+            return tuple(
+                self.entries(b, key, depth + 1, layer, f"{layer}.branch{i + 1}" if many else layer)
+                for i, b in enumerate(node.value)
+            )
         if kind == COUNTS:
             return _counts(node, ctx, layer, key)
         raise AssertionError(f"field kind {kind} has no converter")
@@ -639,8 +812,9 @@ def _read(path: Path, shown: str) -> str:
             raise ConvcostError("is a directory, not a spec file", path=shown)
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            raise ConvcostError(f"is {size:,} bytes; a spec is at most {MAX_FILE_BYTES:,}",
-                                path=shown)
+            raise ConvcostError(
+                f"is {size:,} bytes; a spec is at most {MAX_FILE_BYTES:,}", path=shown
+            )
         data = path.read_bytes()
     except FileNotFoundError:
         raise ConvcostError("no such file", path=shown) from None
@@ -652,8 +826,9 @@ def _read(path: Path, shown: str) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
-        raise ConvcostError(f"not UTF-8 text (byte 0x{data[error.start]:02x})", path=shown,
-                            line=line) from None
+        raise ConvcostError(
+            f"not UTF-8 text (byte 0x{data[error.start]:02x})", path=shown, line=line
+        ) from None
 
 
 def load(path: str | os.PathLike[str], *, shown: str | None = None) -> Spec:
@@ -668,8 +843,9 @@ def loads(text: str, *, path: str | None = None, default_name: str = "network") 
     """Validate a spec given as YAML text; ``path`` names it in error messages."""
     ctx = _Context(path)
     if "\x00" in text:
-        raise ctx.error("not a YAML text (contains NUL bytes)", line=text[: text.index("\x00")
-                                                                        ].count("\n") + 1)
+        raise ctx.error(
+            "not a YAML text (contains NUL bytes)", line=text[: text.index("\x00")].count("\n") + 1
+        )
     try:
         root = _compose(text)
     except ConvcostError as error:
@@ -678,11 +854,17 @@ def loads(text: str, *, path: str | None = None, default_name: str = "network") 
         mark = error.problem_mark or error.context_mark
         problem = error.problem or error.context or "invalid YAML"
         if "nesting depth" in problem:
-            raise ConvcostError("YAML nested too deeply", path=path,
-                                line=mark.line + 1 if mark is not None else None) from None
+            raise ConvcostError(
+                "YAML nested too deeply",
+                path=path,
+                line=mark.line + 1 if mark is not None else None,
+            ) from None
         column = f" (column {mark.column + 1})" if mark is not None else ""
-        raise ConvcostError(f"YAML syntax error: {problem}{column}", path=path,
-                            line=mark.line + 1 if mark is not None else None) from None
+        raise ConvcostError(
+            f"YAML syntax error: {problem}{column}",
+            path=path,
+            line=mark.line + 1 if mark is not None else None,
+        ) from None
     except yaml.YAMLError as error:
         raise ConvcostError(f"YAML error: {error}", path=path) from None
     except RecursionError:
@@ -690,20 +872,23 @@ def loads(text: str, *, path: str | None = None, default_name: str = "network") 
     if root is None:
         raise ConvcostError("empty file; a spec needs 'input' and 'layers'", path=path)
     if not isinstance(root, yaml.MappingNode):
-        raise ctx.error(f"a spec is a mapping with 'input' and 'layers', got {_describe(root)}",
-                        root)
+        raise ctx.error(
+            f"a spec is a mapping with 'input' and 'layers', got {_describe(root)}", root
+        )
     top = {key: (key_node, value) for key, key_node, value in _mapping_items(root, ctx, None)}
     for key, (key_node, _) in top.items():
         if key not in TOP_LEVEL:
-            raise ctx.error(f"unknown top-level key{_suggest(key, TOP_LEVEL)}", key_node,
-                            field=key)
+            raise ctx.error(f"unknown top-level key{_suggest(key, TOP_LEVEL)}", key_node, field=key)
     for key in ("input", "layers"):
         if key not in top:
             raise ctx.error(f"the spec needs '{key}'", root, field=key)
     name = _text(top["name"][1], ctx, None, "name") if "name" in top else default_name
     source = _text_any(top["source"][1], ctx) if "source" in top else None
-    width_rule = (_choice(top["width_rule"][1], ctx, None, "width_rule", WIDTH_RULES)
-                  if "width_rule" in top else "int")
+    width_rule = (
+        _choice(top["width_rule"][1], ctx, None, "width_rule", WIDTH_RULES)
+        if "width_rule" in top
+        else "int"
+    )
     shape = _shape(top["input"][1], ctx, None, "input")
     defaults = _defaults(top["defaults"][1], ctx) if "defaults" in top else {}
     parser = _Parser(ctx, defaults)
@@ -712,8 +897,15 @@ def loads(text: str, *, path: str | None = None, default_name: str = "network") 
     if not layers:
         raise ctx.error("the spec has no layers", top["layers"][1], field="layers")
     plain = {kind: {k: v for k, (v, _) in fields.items()} for kind, fields in defaults.items()}
-    return Spec(name=name, input=shape, layers=layers, width_rule=width_rule, source=source,
-                path=path, defaults=plain)
+    return Spec(
+        name=name,
+        input=shape,
+        layers=layers,
+        width_rule=width_rule,
+        source=source,
+        path=path,
+        defaults=plain,
+    )
 
 
 def _text_any(node: yaml.Node, ctx: _Context) -> str:
@@ -725,28 +917,40 @@ def _text_any(node: yaml.Node, ctx: _Context) -> str:
 def _defaults(node: yaml.Node, ctx: _Context) -> dict[str, dict[str, tuple[Any, yaml.Node]]]:
     """``defaults: {type: {field: value}}``: each value is checked like a field of that type."""
     if not isinstance(node, yaml.MappingNode):
-        raise ctx.error(f"expected a mapping of layer types to fields, got {_describe(node)}",
-                        node, field="defaults")
+        raise ctx.error(
+            f"expected a mapping of layer types to fields, got {_describe(node)}",
+            node,
+            field="defaults",
+        )
     parser = _Parser(ctx, {})
     result: dict[str, dict[str, tuple[Any, yaml.Node]]] = {}
     for kind, key_node, body in _mapping_items(node, ctx, None):
         parser._type(kind, key_node)
         if not isinstance(body, yaml.MappingNode):
-            raise ctx.error(f"expected the default fields of '{kind}', got {_describe(body)}",
-                            body, field="defaults")
+            raise ctx.error(
+                f"expected the default fields of '{kind}', got {_describe(body)}",
+                body,
+                field="defaults",
+            )
         fields: dict[str, tuple[Any, yaml.Node]] = {}
         for key, field_key, value_node in _mapping_items(body, ctx, None):
             name = ALIASES.get(key, key)
-            if name in ("name", "output", "repeat") or (name not in FIELDS[kind]
-                                                        and name not in COMMON):
+            if name in ("name", "output", "repeat") or (
+                name not in FIELDS[kind] and name not in COMMON
+            ):
                 choices = [*FIELDS[kind], "scale"]
-                raise ctx.error(f"'{key}' cannot be a default of '{kind}'"
-                                f"{_suggest(key, choices)}", field_key, field="defaults")
+                raise ctx.error(
+                    f"'{key}' cannot be a default of '{kind}'{_suggest(key, choices)}",
+                    field_key,
+                    field="defaults",
+                )
             if name == "scale":
                 fields[name] = (_scale(value_node, ctx, None, key), value_node)
             else:
-                fields[name] = (parser.value(FIELDS[kind][name], value_node, None, key, 0),
-                                value_node)
+                fields[name] = (
+                    parser.value(FIELDS[kind][name], value_node, None, key, 0),
+                    value_node,
+                )
         result[kind] = fields
     return result
 
@@ -778,23 +982,32 @@ def resolve(spec: str) -> tuple[Path, str]:
     if stem and shipped.is_file():
         return shipped, f"{stem}.yaml"
     names = zoo_names()
-    raise ConvcostError(f"no such file, and no shipped spec of that name"
-                        f"{_suggest(stem, names)} (shipped: {', '.join(names)})", path=spec)
+    raise ConvcostError(
+        f"no such file, and no shipped spec of that name"
+        f"{_suggest(stem, names)} (shipped: {', '.join(names)})",
+        path=spec,
+    )
 
 
 # --- JSON Schema ----------------------------------------------------------------------------
 
 _POSITIVE = {"type": "integer", "minimum": 1, "maximum": MAX_SIZE}
-_PAIR_SCHEMA = {"oneOf": [_POSITIVE, {"type": "array", "items": _POSITIVE,
-                                      "minItems": 2, "maxItems": 2}]}
+_PAIR_SCHEMA = {
+    "oneOf": [_POSITIVE, {"type": "array", "items": _POSITIVE, "minItems": 2, "maxItems": 2}]
+}
 _NONNEG = {"type": "integer", "minimum": 0, "maximum": MAX_SIZE}
 _ACT_SCHEMA = {"oneOf": [{"enum": [*ACTIVATIONS, "none"]}, {"type": "null"}]}
 _KIND_SCHEMA: dict[str, Any] = {
     COUNT: _POSITIVE,
     NONNEG: _NONNEG,
     PAIR: _PAIR_SCHEMA,
-    PADDING: {"oneOf": [_NONNEG, {"type": "array", "items": _NONNEG, "minItems": 2,
-                                  "maxItems": 2}, {"enum": ["same", "valid"]}]},
+    PADDING: {
+        "oneOf": [
+            _NONNEG,
+            {"type": "array", "items": _NONNEG, "minItems": 2, "maxItems": 2},
+            {"enum": ["same", "valid"]},
+        ]
+    },
     BOOL: {"type": "boolean"},
     ACT: _ACT_SCHEMA,
     NUMBER: {"type": "number", "exclusiveMinimum": 0},
@@ -806,8 +1019,13 @@ _KIND_SCHEMA: dict[str, Any] = {
     BRANCHES: {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/layers"}},
     COUNTS: {"type": "array", "minItems": 1, "items": _POSITIVE},
 }
-_SHAPE_SCHEMA = {"type": "array", "items": _POSITIVE, "minItems": 3, "maxItems": 3,
-                 "description": "[H, W, C]"}
+_SHAPE_SCHEMA = {
+    "type": "array",
+    "items": _POSITIVE,
+    "minItems": 3,
+    "maxItems": 3,
+    "description": "[H, W, C]",
+}
 
 
 def _fields_schema(kind: str, *, with_common: bool) -> dict[str, Any]:
@@ -816,18 +1034,26 @@ def _fields_schema(kind: str, *, with_common: bool) -> dict[str, Any]:
         if name in properties:
             properties[alias] = properties[name]
     if with_common:
-        properties |= {"name": {"type": "string", "minLength": 1, "maxLength": 200},
-                       "repeat": {"type": "integer", "minimum": 1, "maximum": MAX_REPEAT},
-                       "n": {"type": "integer", "minimum": 1, "maximum": MAX_REPEAT},
-                       "output": _SHAPE_SCHEMA}
+        properties |= {
+            "name": {"type": "string", "minLength": 1, "maxLength": 200},
+            "repeat": {"type": "integer", "minimum": 1, "maximum": MAX_REPEAT},
+            "n": {"type": "integer", "minimum": 1, "maximum": MAX_REPEAT},
+            "output": _SHAPE_SCHEMA,
+        }
     properties["scale"] = _KIND_SCHEMA[SCALE]
-    schema: dict[str, Any] = {"type": "object", "properties": properties,
-                              "additionalProperties": False}
+    schema: dict[str, Any] = {
+        "type": "object",
+        "properties": properties,
+        "additionalProperties": False,
+    }
     if with_common:
         short = {long: alias for alias, long in ALIASES.items()}
         required: list[dict[str, Any]] = [
-            {"anyOf": [{"required": [name]}, {"required": [short[name]]}]} if name in short
-            else {"required": [name]} for name in REQUIRED.get(kind, ())]
+            {"anyOf": [{"required": [name]}, {"required": [short[name]]}]}
+            if name in short
+            else {"required": [name]}
+            for name in REQUIRED.get(kind, ())
+        ]
         if kind == "inverted_residual":
             required.append({"oneOf": [{"required": ["t"]}, {"required": ["exp"]}]})
         if required:
@@ -843,9 +1069,14 @@ def json_schema() -> dict[str, Any]:
     """
     entries: list[dict[str, Any]] = []
     for kind in FIELDS:
-        entries.append({"type": "object", "properties": {
-            kind: _fields_schema(kind, with_common=True)},
-            "required": [kind], "additionalProperties": False})
+        entries.append(
+            {
+                "type": "object",
+                "properties": {kind: _fields_schema(kind, with_common=True)},
+                "required": [kind],
+                "additionalProperties": False,
+            }
+        )
         if not REQUIRED.get(kind):
             entries.append({"const": kind})
     return {
@@ -853,7 +1084,7 @@ def json_schema() -> dict[str, Any]:
         "$id": "https://github.com/convcost/convcost/spec.schema.json",
         "title": "convcost network spec",
         "description": "An input shape and an ordered list of layers and blocks "
-                       "(see docs/spec.md).",
+        "(see docs/spec.md).",
         "type": "object",
         "required": ["input", "layers"],
         "additionalProperties": False,
@@ -862,11 +1093,15 @@ def json_schema() -> dict[str, Any]:
             "source": {"type": "string"},
             "input": _SHAPE_SCHEMA,
             "width_rule": {"enum": list(WIDTH_RULES)},
-            "defaults": {"type": "object", "additionalProperties": False,
-                         "properties": {kind: _fields_schema(kind, with_common=False)
-                                        for kind in FIELDS}},
+            "defaults": {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {kind: _fields_schema(kind, with_common=False) for kind in FIELDS},
+            },
             "layers": {"$ref": "#/$defs/layers"},
         },
-        "$defs": {"layers": {"type": "array", "items": {"$ref": "#/$defs/entry"}},
-                  "entry": {"oneOf": entries}},
+        "$defs": {
+            "layers": {"type": "array", "items": {"$ref": "#/$defs/entry"}},
+            "entry": {"oneOf": entries},
+        },
     }

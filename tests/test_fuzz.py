@@ -18,16 +18,22 @@ from convcost import network, spec
 from convcost.errors import ConvcostError
 
 # CI runs a bounded number of examples; CONVCOST_FUZZ_EXAMPLES=5000 digs deeper by hand.
-FUZZ = settings(max_examples=int(os.environ.get("CONVCOST_FUZZ_EXAMPLES", "150")), deadline=None,
-                suppress_health_check=[HealthCheck.too_slow])
+FUZZ = settings(
+    max_examples=int(os.environ.get("CONVCOST_FUZZ_EXAMPLES", "150")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 
 small = st.integers(min_value=1, max_value=9)
 
 
 @st.composite
 def layer_entries(draw: st.DrawFn) -> dict[str, Any]:
-    kind = draw(st.sampled_from(["conv", "separable", "maxpool", "relu", "batchnorm", "fc",
-                                 "global_avgpool"]))
+    kind = draw(
+        st.sampled_from(
+            ["conv", "separable", "maxpool", "relu", "batchnorm", "fc", "global_avgpool"]
+        )
+    )
     if kind == "conv":
         fields = {"c": draw(small), "k": draw(st.sampled_from([1, 3, 5])), "s": draw(small)}
         if draw(st.booleans()):
@@ -36,11 +42,20 @@ def layer_entries(draw: st.DrawFn) -> dict[str, Any]:
             fields["padding"] = draw(st.integers(min_value=0, max_value=2))
         return {"conv": fields}
     if kind == "separable":
-        return {"separable": {"c": draw(small), "k": draw(st.sampled_from([3, 5])),
-                              "s": draw(st.integers(min_value=1, max_value=2))}}
+        return {
+            "separable": {
+                "c": draw(small),
+                "k": draw(st.sampled_from([3, 5])),
+                "s": draw(st.integers(min_value=1, max_value=2)),
+            }
+        }
     if kind == "maxpool":
-        return {"maxpool": {"k": draw(st.integers(min_value=1, max_value=3)),
-                            "s": draw(st.integers(min_value=1, max_value=3))}}
+        return {
+            "maxpool": {
+                "k": draw(st.integers(min_value=1, max_value=3)),
+                "s": draw(st.integers(min_value=1, max_value=3)),
+            }
+        }
     if kind == "fc":
         return {"fc": {"c": draw(small)}}
     return {kind: {}}
@@ -49,8 +64,10 @@ def layer_entries(draw: st.DrawFn) -> dict[str, Any]:
 @st.composite
 def specs(draw: st.DrawFn) -> dict[str, Any]:
     size = draw(st.integers(min_value=1, max_value=24))
-    return {"input": [size, draw(st.integers(min_value=1, max_value=24)), draw(small)],
-            "layers": draw(st.lists(layer_entries(), min_size=1, max_size=8))}
+    return {
+        "input": [size, draw(st.integers(min_value=1, max_value=24)), draw(small)],
+        "layers": draw(st.lists(layer_entries(), min_size=1, max_size=8)),
+    }
 
 
 def _recompute(doc: dict[str, Any]) -> tuple[int, int, int] | None:
@@ -58,7 +75,7 @@ def _recompute(doc: dict[str, Any]) -> tuple[int, int, int] | None:
     h, w, c = doc["input"]
     params = buffers = macs = 0
     for entry in doc["layers"]:
-        (kind, f), = entry.items()
+        ((kind, f),) = entry.items()
         if kind == "conv":
             g, k, s = f.get("groups", 1), f["k"], f["s"]
             if c % g or f["c"] % g:
@@ -113,8 +130,11 @@ def test_valid_specs_match_an_independent_count(doc: dict[str, Any]) -> None:
 
 
 junk = st.one_of(
-    st.none(), st.booleans(), st.integers(min_value=-10, max_value=10**30),
-    st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=12),
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-10, max_value=10**30),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=12),
     st.lists(st.integers(min_value=-3, max_value=300), max_size=4),
     st.dictionaries(st.text(max_size=6), st.integers(), max_size=2),
 )
@@ -129,21 +149,43 @@ def mutated_specs(draw: st.DrawFn) -> Any:
             doc = draw(junk)
             break
         if where == "top":
-            doc[draw(st.sampled_from(["input", "layers", "name", "defaults", "width_rule",
-                                      "extra"]))] = draw(junk)
+            doc[
+                draw(
+                    st.sampled_from(["input", "layers", "name", "defaults", "width_rule", "extra"])
+                )
+            ] = draw(junk)
         elif where == "input" and isinstance(doc.get("input"), list) and doc["input"]:
             doc["input"][draw(st.integers(0, len(doc["input"]) - 1))] = draw(junk)
         elif where == "layer" and isinstance(doc.get("layers"), list) and doc["layers"]:
             doc["layers"][draw(st.integers(0, len(doc["layers"]) - 1))] = draw(
-                st.one_of(junk, st.dictionaries(st.sampled_from(list(spec.FIELDS)), junk,
-                                                min_size=1, max_size=2)))
+                st.one_of(
+                    junk,
+                    st.dictionaries(
+                        st.sampled_from(list(spec.FIELDS)), junk, min_size=1, max_size=2
+                    ),
+                )
+            )
         elif where == "field" and isinstance(doc.get("layers"), list) and doc["layers"]:
             entry = doc["layers"][draw(st.integers(0, len(doc["layers"]) - 1))]
             if isinstance(entry, dict) and entry:
-                (_, fields), = list(entry.items())[:1]
+                ((_, fields),) = list(entry.items())[:1]
                 if isinstance(fields, dict):
-                    key = draw(st.sampled_from(["c", "k", "s", "n", "groups", "padding",
-                                                "output", "name", "t", "bogus"]))
+                    key = draw(
+                        st.sampled_from(
+                            [
+                                "c",
+                                "k",
+                                "s",
+                                "n",
+                                "groups",
+                                "padding",
+                                "output",
+                                "name",
+                                "t",
+                                "bogus",
+                            ]
+                        )
+                    )
                     fields[key] = draw(junk)
     return doc
 

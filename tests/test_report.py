@@ -175,8 +175,12 @@ def test_every_config_in_every_format(name: str) -> None:
     t = report.totals
     texts = {fmt: renderer(fmt).network(report) for fmt in Format}
     data = json.loads(texts[Format.JSON])
-    assert data["totals"] == {"params": t.params, "buffers": t.buffers, "macs": t.macs,
-                              "flops": 2 * t.macs}
+    assert data["totals"] == {
+        "params": t.params,
+        "buffers": t.buffers,
+        "macs": t.macs,
+        "flops": 2 * t.macs,
+    }
     assert len(data["layers"]) == len(report.rows)
     rows = list(csv.DictReader(io.StringIO(texts[Format.CSV])))
     assert rows[-1]["name"] == "total"
@@ -184,6 +188,5 @@ def test_every_config_in_every_format(name: str) -> None:
     assert sum(int(r["macs"]) for r in rows[:-1]) == t.macs
     for fmt in (Format.TABLE, Format.MARKDOWN, Format.LATEX):
         assert f"{t.params:,}" in texts[fmt] and f"{t.macs:,}" in texts[fmt], fmt
-    by_type = list(csv.DictReader(io.StringIO(renderer(Format.CSV).network(report,
-                                                                           by_type=True))))
+    by_type = list(csv.DictReader(io.StringIO(renderer(Format.CSV).network(report, by_type=True))))
     assert sum(int(r["macs"]) for r in by_type if r["type"] != "total") == t.macs

@@ -27,13 +27,16 @@ def test_every_shipped_config_validates_against_the_schema(path: Path) -> None:
     jsonschema.validate(yaml.safe_load(path.read_text()), spec.json_schema())
 
 
-@pytest.mark.parametrize("text", [
-    "input: [8, 8, 3]\nlayers:\n  - conv: {c: 8, strides: 2}\n",      # unknown field
-    "input: [8, 8]\nlayers:\n  - relu\n",                             # input needs 3 values
-    "input: [8, 8, 3]\nlayers:\n  - conv: {k: 3}\n",                  # conv needs c
-    "input: [8, 8, 3]\nlayers:\n  - relu: {c: 3}\n",                  # relu has no fields
-    "input: [8, 8, 3]\nlayers:\n  - conv: {c: 0}\n",                  # positive counts
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "input: [8, 8, 3]\nlayers:\n  - conv: {c: 8, strides: 2}\n",  # unknown field
+        "input: [8, 8]\nlayers:\n  - relu\n",  # input needs 3 values
+        "input: [8, 8, 3]\nlayers:\n  - conv: {k: 3}\n",  # conv needs c
+        "input: [8, 8, 3]\nlayers:\n  - relu: {c: 3}\n",  # relu has no fields
+        "input: [8, 8, 3]\nlayers:\n  - conv: {c: 0}\n",  # positive counts
+    ],
+)
 def test_schema_rejects_what_the_loader_rejects(text: str) -> None:
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(yaml.safe_load(text), spec.json_schema())
@@ -57,7 +60,8 @@ def test_paper_aliases_and_long_names_mean_the_same() -> None:
 
 def test_integral_floats_are_counts() -> None:
     assert _walk("input: [8, 8, 3]\nlayers:\n  - conv: {c: 64.0}\n").totals.params == (
-        64 * 3 * 9 + 2 * 64)
+        64 * 3 * 9 + 2 * 64
+    )
 
 
 def test_unicode_names_are_kept() -> None:
@@ -66,17 +70,29 @@ def test_unicode_names_are_kept() -> None:
 
 
 def test_generated_names_follow_the_walk() -> None:
-    report = _walk("input: [8, 8, 8]\nlayers:\n  - conv: {c: 8}\n  - separable: {c: 8, n: 2}\n"
-                   "  - residual:\n      layers: [conv: {c: 8, act: none}]\n"
-                   "      shortcut: [conv: {c: 8, k: 1, act: none}]\n")
+    report = _walk(
+        "input: [8, 8, 8]\nlayers:\n  - conv: {c: 8}\n  - separable: {c: 8, n: 2}\n"
+        "  - residual:\n      layers: [conv: {c: 8, act: none}]\n"
+        "      shortcut: [conv: {c: 8, k: 1, act: none}]\n"
+    )
     names = [r.name for r in report.rows if r.kind.value in ("conv2d", "add")]
-    assert names == ["conv1", "block1.dw", "block1.pw", "block2.dw", "block2.pw",
-                     "block3.conv1", "block3.shortcut.conv1", "block3.add"]
+    assert names == [
+        "conv1",
+        "block1.dw",
+        "block1.pw",
+        "block2.dw",
+        "block2.pw",
+        "block3.conv1",
+        "block3.shortcut.conv1",
+        "block3.add",
+    ]
 
 
 def test_defaults_apply_and_entries_override_them() -> None:
-    report = _walk("input: [8, 8, 3]\ndefaults:\n  conv: {bias: true, bn: false}\n"
-                   "layers:\n  - conv: {c: 4}\n  - conv: {c: 4, bn: true}\n")
+    report = _walk(
+        "input: [8, 8, 3]\ndefaults:\n  conv: {bias: true, bn: false}\n"
+        "layers:\n  - conv: {c: 4}\n  - conv: {c: 4, bn: true}\n"
+    )
     kinds = [r.kind.value for r in report.rows]
     assert kinds == ["conv2d", "activation", "conv2d", "batchnorm", "activation"]
     assert report.totals.params == (4 * 3 * 9 + 4) + (4 * 4 * 9 + 4) + 8
@@ -88,8 +104,9 @@ def test_declared_outputs_are_checked_only_at_the_specs_own_size() -> None:
     assert network.walk(loaded, resolution=64).output == (32, 32, 8)
 
 
-def test_shipped_names_resolve_from_anywhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-                                            ) -> None:
+def test_shipped_names_resolve_from_anywhere(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     for typed in ("mobilenet_v1", "mobilenet_v1.yaml", "configs/mobilenet_v1.yaml"):
         path, shown = spec.resolve(typed)
@@ -102,13 +119,16 @@ def test_unknown_name_lists_the_shipped_ones() -> None:
     with pytest.raises(ConvcostError) as caught:
         spec.resolve("mobilenetv1")
     message = str(caught.value)
-    assert message.startswith("mobilenetv1: no such file, and no shipped spec of that name; "
-                              "did you mean 'mobilenet_v1'? (shipped: ")
+    assert message.startswith(
+        "mobilenetv1: no such file, and no shipped spec of that name; "
+        "did you mean 'mobilenet_v1'? (shipped: "
+    )
     assert "resnet50" in message
 
 
-def test_directory_missing_file_and_permission(tmp_path: Path,
-                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_directory_missing_file_and_permission(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     with pytest.raises(ConvcostError, match=r"is a directory, not a spec file"):
         spec.load(tmp_path)
     with pytest.raises(ConvcostError, match=r"nope\.yaml: no such file$"):

@@ -48,22 +48,36 @@ def test_bad_layer_flags(flags: list[str], stderr: str) -> None:
 NET_FLAGS = [
     (["--alpha", "0"], "error: Invalid value for '--alpha': 0 must be positive\n"),
     (["--alpha", "-0.5"], "error: Invalid value for '--alpha': -0.5 must be positive\n"),
-    (["--alpha", "abc"],
-     "error: Invalid value for '--alpha': 'abc' is not a number such as 0.75\n"),
-    (["--alpha", "nan"],
-     "error: Invalid value for '--alpha': 'nan' is not a number such as 0.75\n"),
-    (["--alpha", "inf"],
-     "error: Invalid value for '--alpha': 'inf' is not a number such as 0.75\n"),
+    (
+        ["--alpha", "abc"],
+        "error: Invalid value for '--alpha': 'abc' is not a number such as 0.75\n",
+    ),
+    (
+        ["--alpha", "nan"],
+        "error: Invalid value for '--alpha': 'nan' is not a number such as 0.75\n",
+    ),
+    (
+        ["--alpha", "inf"],
+        "error: Invalid value for '--alpha': 'inf' is not a number such as 0.75\n",
+    ),
     (["--resolution", "0"], "error: Invalid value for '--resolution': 0 must be positive\n"),
-    (["--resolution", "1000000000"],
-     "error: Invalid value for '--resolution': 1000000000 is larger than 16,777,216\n"),
-    (["--resolution", "224.5"],
-     "error: Invalid value for '--resolution': '224.5' is not an integer\n"),
-    (["--resolution", "224x160"],
-     "error: Invalid value for '--resolution': '224x160' is not an integer\n"),
-    (["--format", "xml"],
-     "error: Invalid value for '--format' / '-f': 'xml' is not one of 'table', 'csv', "
-     "'markdown', 'json', 'latex'.\n"),
+    (
+        ["--resolution", "1000000000"],
+        "error: Invalid value for '--resolution': 1000000000 is larger than 16,777,216\n",
+    ),
+    (
+        ["--resolution", "224.5"],
+        "error: Invalid value for '--resolution': '224.5' is not an integer\n",
+    ),
+    (
+        ["--resolution", "224x160"],
+        "error: Invalid value for '--resolution': '224x160' is not an integer\n",
+    ),
+    (
+        ["--format", "xml"],
+        "error: Invalid value for '--format' / '-f': 'xml' is not one of 'table', 'csv', "
+        "'markdown', 'json', 'latex'.\n",
+    ),
 ]
 
 

@@ -20,8 +20,12 @@ NAMES = sorted(p.stem for p in CASES.glob("*.yaml"))
 
 
 def _expected(name: str, shown: str) -> str:
-    return (CASES / f"{name}.expected").read_text(encoding="utf-8").rstrip("\n").replace(
-        "{path}", shown)
+    return (
+        (CASES / f"{name}.expected")
+        .read_text(encoding="utf-8")
+        .rstrip("\n")
+        .replace("{path}", shown)
+    )
 
 
 def test_every_case_has_an_expected_message() -> None:
@@ -42,8 +46,9 @@ def test_bad_spec_message(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_bad_spec_through_the_cli(name: str, tmp_path: Path,
-                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_bad_spec_through_the_cli(
+    name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """`convcost net` prints `error: <message>`, exits 1, writes nothing, and leaves an
     existing output file as it was, even with --force."""
     monkeypatch.chdir(tmp_path)
@@ -52,8 +57,9 @@ def test_bad_spec_through_the_cli(name: str, tmp_path: Path,
     (tmp_path / "kept.csv").write_text("an earlier report\n")
     runner = CliRunner()
     for target, force in (("new.csv", []), ("kept.csv", ["--force"])):
-        result = runner.invoke(cli.app, ["net", f"specs/{name}.yaml", "-f", "csv", "-o", target,
-                                         *force])
+        result = runner.invoke(
+            cli.app, ["net", f"specs/{name}.yaml", "-f", "csv", "-o", target, *force]
+        )
         assert result.exit_code == 1
         assert result.stderr == f"error: {_expected(name, f'specs/{name}.yaml')}\n"
         assert result.stdout == ""
