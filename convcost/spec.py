@@ -1081,7 +1081,6 @@ def json_schema() -> dict[str, Any]:
             entries.append({"const": kind})
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": "https://github.com/convcost/convcost/spec.schema.json",
         "title": "convcost network spec",
         "description": "An input shape and an ordered list of layers and blocks "
         "(see docs/spec.md).",
