@@ -810,12 +810,13 @@ def _read(path: Path, shown: str) -> str:
     try:
         if path.is_dir():
             raise ConvcostError("is a directory, not a spec file", path=shown)
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
+        with path.open("rb") as file:
+            # Read one byte past the limit rather than trust st_size: /dev/zero has size 0.
+            data = file.read(MAX_FILE_BYTES + 1)
+        if len(data) > MAX_FILE_BYTES:
             raise ConvcostError(
-                f"is {size:,} bytes; a spec is at most {MAX_FILE_BYTES:,}", path=shown
+                f"is larger than {MAX_FILE_BYTES:,} bytes, too large for a spec", path=shown
             )
-        data = path.read_bytes()
     except FileNotFoundError:
         raise ConvcostError("no such file", path=shown) from None
     except PermissionError:

@@ -136,10 +136,20 @@ def test_directory_missing_file_and_permission(
     locked = tmp_path / "locked.yaml"
     locked.write_text("input: [8, 8, 3]\nlayers: [relu]\n")
 
-    def refuse(self: Path) -> bytes:  # root reads any file, so simulate the refusal
-        raise PermissionError(13, "Permission denied")
+    def refuse(self: Path, *args: object, **kwargs: object) -> None:
+        raise PermissionError(13, "Permission denied")  # root reads any file: simulate it
 
-    monkeypatch.setattr(Path, "read_bytes", refuse)
+    monkeypatch.setattr(Path, "open", refuse)
     with pytest.raises(ConvcostError) as caught:
         spec.load(locked, shown="locked.yaml")
     assert str(caught.value) == "locked.yaml: permission denied"
+
+
+def test_endless_and_huge_inputs_are_refused_early(tmp_path: Path) -> None:
+    with pytest.raises(ConvcostError) as caught:
+        spec.load("/dev/zero", shown="/dev/zero")
+    assert str(caught.value) == "/dev/zero: is larger than 67,108,864 bytes, too large for a spec"
+    big = tmp_path / "big.yaml"
+    big.write_bytes(b"#" * (spec.MAX_FILE_BYTES + 1))
+    with pytest.raises(ConvcostError, match="too large for a spec"):
+        spec.load(big)
