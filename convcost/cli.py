@@ -350,7 +350,9 @@ def net(
     ] = None,
     resolution: Annotated[
         str | None,
-        typer.Option("--resolution", metavar="N", help="Input height and width."),
+        typer.Option(
+            "--resolution", metavar="N|HxW", help="Input size: N for NxN, or HxW (720x1280)."
+        ),
     ] = None,
     by_type: Annotated[
         bool,
@@ -373,7 +375,7 @@ def net(
     Example: convcost net mobilenet_v1 --alpha 0.75 --resolution 160 --by-type
     """
     width = None if alpha is None else parse_alpha(alpha)
-    size = None if resolution is None else _positive(resolution, "--resolution")
+    size = None if resolution is None else parse_pair(resolution, "--resolution")
     from convcost import spec as spec_module
     from convcost.network import walk
 

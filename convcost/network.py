@@ -91,7 +91,7 @@ class Report:
     totals: Totals
     source: str | None = None
     alpha: Fraction | None = None
-    resolution: int | None = None
+    resolution: tuple[int, int] | None = None
     convention: dict[str, str] = field(default_factory=lambda: dict(CONVENTION))
 
     @property
@@ -305,12 +305,19 @@ def _fmt(shape: Shape) -> str:
     return "[" + ", ".join(str(v) for v in shape) + "]"
 
 
-def walk(spec: Spec, *, alpha: Fraction | None = None, resolution: int | None = None) -> Report:
+def walk(
+    spec: Spec,
+    *,
+    alpha: Fraction | None = None,
+    resolution: int | tuple[int, int] | None = None,
+) -> Report:
     """Cost every layer of ``spec``; ``alpha`` scales channels by the spec's width rule and
-    ``resolution`` replaces the input's H and W."""
+    ``resolution`` (N, or (H, W)) replaces the input's H and W."""
     h, w, c = spec.input
+    if isinstance(resolution, int):
+        resolution = (resolution, resolution)
     if resolution is not None:
-        h = w = resolution
+        h, w = resolution
     shape: Shape = (h, w, c)
     declared = alpha is None and (h, w) == spec.input[:2]
     walker = _Walker(Width(alpha, spec.width_rule), spec.path, check_declared=declared)

@@ -103,8 +103,39 @@ def test_net_alpha_and_resolution() -> None:
     result = run("net", "mobilenet_v1", "--alpha", "0.75", "--resolution", "160", "-f", "json")
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert data["alpha"] == "3/4"
+    assert data["alpha"] == 0.75
+    assert data["resolution"] == [160, 160]
     assert data["input"] == [160, 160, 3]
+    wide = json.loads(run("net", "mobilenet_v1", "--resolution", "720x1280", "-f", "json").stdout)
+    assert wide["input"] == [720, 1280, 3]
+    assert wide["totals"]["macs"] == _mobilenet_v1_macs(720, 1280)
+
+
+def _mobilenet_v1_macs(h: int, w: int) -> int:
+    """MobileNet V1's MACs recounted from its Table 1 ('same' padding: ceil(size / stride))."""
+    h, w = -(-h // 2), -(-w // 2)
+    macs = h * w * 32 * 3 * 9
+    cin = 32
+    blocks = [
+        (64, 1),
+        (128, 2),
+        (128, 1),
+        (256, 2),
+        (256, 1),
+        (512, 2),
+        *[(512, 1)] * 5,
+        (1024, 2),
+        (1024, 1),
+    ]
+    for cout, stride in blocks:
+        h, w = -(-h // stride), -(-w // stride)
+        macs += h * w * cin * 9 + h * w * cin * cout
+        cin = cout
+    return macs + 1024 * 1000
+
+
+def test_mobilenet_v1_recount_matches_the_paper() -> None:
+    assert _mobilenet_v1_macs(224, 224) == 568_740_352
     bad = run("net", "mobilenet_v1", "--alpha", "abc")
     assert (bad.exit_code, bad.stderr) == (
         2,

@@ -137,10 +137,24 @@ def totals_lines(report: Report) -> list[tuple[str, str]]:
     ]
 
 
+def exact_decimal(value: Fraction) -> str:
+    """A fraction as the decimal a person typed (3/4 -> 0.75); non-terminating ones as p/q."""
+    denominator = value.denominator
+    for prime in (2, 5):
+        while denominator % prime == 0:
+            denominator //= prime
+    if denominator != 1:
+        return str(value)
+    digits = 0
+    while (value * 10**digits).denominator != 1:
+        digits += 1
+    return f"{value:.{digits}f}"
+
+
 def title(report: Report) -> str:
     parts = [report.network, f"input {shape(report.input)}"]
     if report.alpha is not None:
-        parts.append(f"alpha {report.alpha}")
+        parts.append(f"alpha {exact_decimal(report.alpha)}")
     return ", ".join(parts)
 
 

@@ -87,8 +87,8 @@ def _network(report: Report) -> dict[str, Any]:
         "convention": report.convention,
         "input": _shape(report.input),
         "output": _shape(report.output),
-        "alpha": None if report.alpha is None else str(report.alpha),
-        "resolution": report.resolution,
+        "alpha": None if report.alpha is None else float(report.alpha),
+        "resolution": None if report.resolution is None else list(report.resolution),
         "layers": None,  # filled row by row by network()
         "totals": _totals(report),
         "by_type": [

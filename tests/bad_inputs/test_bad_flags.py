@@ -70,8 +70,8 @@ NET_FLAGS = [
         "error: Invalid value for '--resolution': '224.5' is not an integer\n",
     ),
     (
-        ["--resolution", "224x160"],
-        "error: Invalid value for '--resolution': '224x160' is not an integer\n",
+        ["--resolution", "224x0"],
+        "error: Invalid value for '--resolution': 0 must be positive\n",
     ),
     (
         ["--format", "xml"],
