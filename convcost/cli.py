@@ -11,6 +11,7 @@ only for symbolic answers), so that a start costs little more than importing typ
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import Sequence
@@ -174,15 +175,23 @@ def parse_alpha(text: str) -> Fraction:
 def _emit(text: str, output: str | None, force: bool) -> None:
     """Print ``text``, or write it to ``output`` whole or not at all (temp file + rename)."""
     if output is None or output == "-":
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        _write_stdout(text)
         return
+    import stat
     import tempfile  # ~5 ms at start; only writing a file needs it
     from pathlib import Path
 
     path = Path(output)
     if path.is_dir():
         raise ConvcostError("is a directory", path=output)
+    if path.exists() and not stat.S_ISREG(path.stat().st_mode):
+        # /dev/null, /dev/stdout, a named pipe: write into it, never replace it by a file.
+        try:
+            with path.open("w", encoding="utf-8", newline="") as handle:
+                handle.write(text)
+        except OSError as error:
+            raise ConvcostError(f"cannot write: {error.strerror or error}", path=output) from None
+        return
     if path.exists() and not force:
         raise _bad("--output", f"{output} exists; add --force to replace it")
     tmp: str | None = None
@@ -209,6 +218,20 @@ def _emit(text: str, output: str | None, force: bool) -> None:
     finally:
         if tmp is not None and os.path.exists(tmp):
             os.unlink(tmp)
+
+
+def _write_stdout(text: str) -> None:
+    """Print ``text``; a reader that went away (``| head``) ends the command quietly."""
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # Python would complain again when it flushes stdout at exit: point it at devnull.
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)
+    except OSError as error:
+        raise ConvcostError(f"cannot write to stdout: {error.strerror or error}") from None
 
 
 # --- commands -------------------------------------------------------------------------------
@@ -331,7 +354,7 @@ def formula(
     from convcost.report.formula import render
 
     kinds = FormulaKind.ALL if kind is None else (kind.value,)
-    sys.stdout.write(render({name: derive(name) for name in kinds}, latex=latex))
+    _write_stdout(render({name: derive(name) for name in kinds}, latex=latex))
 
 
 @app.command()

@@ -336,3 +336,44 @@ def test_docs_cli_md() -> None:
         result = run(*argv)
         assert result.exit_code == 0, (argv, result.output)
         assert result.stdout == expected, argv
+
+
+def _installed() -> str:
+    return str(Path(sys.executable).with_name("convcost"))
+
+
+def test_output_to_a_device_writes_into_it() -> None:
+    result = run("net", "mobilenet_v1", "-f", "csv", "-o", os.devnull)
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert Path(os.devnull).is_char_device()
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_a_full_disk_is_one_line_and_exit_1() -> None:
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [_installed(), "net", "mobilenet_v1", "-f", "csv"],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+    assert (done.returncode, done.stderr) == (
+        1,
+        "error: cannot write to stdout: No space left on device\n",
+    )
+
+
+def test_a_reader_that_goes_away_ends_quietly(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`convcost net big.yaml | head`: when the pipe closes, exit 1 without a traceback."""
+
+    class ClosedPipe:
+        def write(self, text: str) -> int:
+            raise BrokenPipeError(32, "Broken pipe")
+
+        def fileno(self) -> int:
+            raise ValueError("no file descriptor")
+
+    monkeypatch.setattr(cli.sys, "stdout", ClosedPipe())
+    with pytest.raises(SystemExit) as caught:
+        cli._write_stdout("a long report\n")
+    assert caught.value.code == 1
