@@ -65,3 +65,15 @@ def test_bad_spec_through_the_cli(
         assert result.stdout == ""
     assert sorted(p.name for p in tmp_path.iterdir()) == ["kept.csv", "specs"]
     assert (tmp_path / "kept.csv").read_text() == "an earlier report\n"
+
+
+def test_the_messages_quoted_in_docs_are_real() -> None:
+    """docs/spec.md's Errors section quotes corpus cases; each line is that case's message."""
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "spec.md").read_text()
+    errors = doc[doc.index("## Errors") :]
+    block = errors[errors.index("```\n") + 4 : errors.index("\n```", errors.index("```\n") + 4)]
+    lines = block.splitlines()
+    assert len(lines) >= 3
+    for line in lines:
+        name = line.split(":", 1)[0].removeprefix("specs/").removesuffix(".yaml")
+        assert line == _expected(name, f"specs/{name}.yaml")
