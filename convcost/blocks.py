@@ -92,7 +92,7 @@ class Width:
         scaled = int(c * alpha)
         if scaled < 1:
             raise ConvcostError(
-                f"{c} channels scaled by alpha={self.alpha} leave none", field="cout"
+                f"{c} channels scaled by alpha={float(self.alpha):g} leave none", field="cout"
             )
         return scaled
 
