@@ -252,8 +252,18 @@ def layer(
     k: Annotated[
         str, typer.Option("--k", metavar="K|KHxKW", help="Kernel size: 3, or 1x7 (height x width).")
     ],
-    cin: Annotated[int, typer.Option("--cin", min=1, max=MAX_SIZE, help="Input channels.")],
-    cout: Annotated[int, typer.Option("--cout", min=1, max=MAX_SIZE, help="Output channels.")],
+    cin: Annotated[
+        int | None,
+        typer.Option(
+            "--cin", min=1, max=MAX_SIZE, help="Input channels; left out, the symbol C_in."
+        ),
+    ] = None,
+    cout: Annotated[
+        int | None,
+        typer.Option(
+            "--cout", min=1, max=MAX_SIZE, help="Output channels; left out, the symbol C_out."
+        ),
+    ] = None,
     h: Annotated[
         int | None,
         typer.Option(
@@ -295,6 +305,7 @@ def layer(
     exact fraction and a decimal, beside the approximation 1/K^2 + 1/Cout. Depthwise is the
     separable layer's first stage (it carries the stride), pointwise its second. Padding
     defaults to 'same'. Without --h/--w the counts keep the symbols H and W; R is exact anyway.
+    Without --cin/--cout they stay the symbols C_in and C_out, and so does R.
 
     Example: convcost layer --k 3 --cin 256 --cout 256 --h 56 --w 56 --stride 2
     """

@@ -377,3 +377,23 @@ def test_a_reader_that_goes_away_ends_quietly(monkeypatch: pytest.MonkeyPatch) -
     with pytest.raises(SystemExit) as caught:
         cli._write_stdout("a long report\n")
     assert caught.value.code == 1
+
+
+def test_layer_with_only_a_kernel_is_all_symbols() -> None:
+    result = run("layer", "--k", "3", "-f", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert [layer["params"] for layer in data["layers"]] == [
+        "9*C_in*C_out",
+        "9*C_in",
+        "C_in*C_out",
+        "C_in*(C_out + 9)",
+    ]
+    assert data["ratio"]["exact"] == "(C_out + 9)/(9*C_out)"
+    assert data["ratio"]["decimal"] is None
+    grouped = run("layer", "--k", "3", "--cout", "8", "--groups", "2")
+    assert (grouped.exit_code, grouped.stderr) == (
+        2,
+        "error: Invalid value for '--groups': grouping needs --cin and --cout, to check that "
+        "it divides them\n",
+    )

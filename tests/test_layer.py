@@ -7,6 +7,7 @@ from fractions import Fraction
 import pytest
 import sympy
 
+from convcost import formulas
 from convcost.analysis.separable import KINDS, compare
 from convcost.errors import ConvcostError
 
@@ -79,3 +80,23 @@ def test_impossible_layers_name_their_field(kwargs: dict, field: str, message: s
         compare(**kwargs)
     assert info.value.field == field
     assert message in info.value.message
+
+
+def test_channels_left_out_stay_symbols() -> None:
+    """PRODUCT.md: a dimension that is not given stays a symbol, and so does R if it needs it."""
+    c = compare(k=(3, 3))
+    s = formulas.symbols()
+    cin, cout, h, w = s["cin"], s["cout"], s["h"], s["w"]
+    assert c.row("standard").params == 9 * cin * cout
+    assert sympy.expand(c.row("separable").macs - h * w * cin * (cout + 9)) == 0
+    assert str(c.row("separable").params) == "C_in*(C_out + 9)"
+    assert sympy.simplify(c.macs_ratio - (cout + 9) / (9 * cout)) == 0
+    assert sympy.simplify(c.approximation - (sympy.Rational(1, 9) + 1 / cout)) == 0
+    # Cin cancels: with Cout given, R is a number again, whatever Cin is.
+    assert compare(k=(3, 3), cout=256).macs_ratio == Fraction(265, 2304)
+
+
+def test_grouping_needs_the_channels() -> None:
+    with pytest.raises(ConvcostError) as caught:
+        compare(k=(3, 3), cout=8, groups=2)
+    assert caught.value.field == "groups"

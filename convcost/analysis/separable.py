@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import Any
 
 from convcost import formulas
 from convcost.errors import ConvcostError
@@ -26,6 +27,9 @@ from convcost.formulas import CONVENTION, Count
 from convcost.layers import Conv2d, Padding, Pair, Shape, cost
 
 KINDS = ("standard", "depthwise", "pointwise", "separable")
+
+# An exact ratio: a Fraction, or a sympy expression when it depends on a symbolic channel count.
+Ratio = Fraction | Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +61,7 @@ class Comparison:
     """
 
     input: Shape
-    cout: int
+    cout: Count
     kernel: Pair
     stride: Pair
     padding: Padding
@@ -65,15 +69,20 @@ class Comparison:
     groups: int
     bias: bool
     rows: tuple[KindCost, ...]
-    macs_ratio: Fraction
-    params_ratio: Fraction
-    approximation: Fraction
+    macs_ratio: Ratio
+    params_ratio: Ratio
+    approximation: Ratio
     convention: dict[str, str] = field(default_factory=lambda: dict(CONVENTION))
 
     @property
     def symbolic(self) -> bool:
-        """True when H or W was not given and stays a symbol."""
+        """True when H, W or Cin was not given and stays a symbol."""
         return not all(isinstance(v, int) for v in self.input)
+
+    def versus_standard(self, row: KindCost) -> tuple[Ratio, Ratio]:
+        """(params, MACs) of ``row`` over the standard layer's, exact."""
+        standard = self.row("standard")
+        return exact_ratio(row.params, standard.params), exact_ratio(row.macs, standard.macs)
 
     def row(self, name: str) -> KindCost:
         """The row called ``name`` (one of :data:`KINDS`)."""
@@ -86,8 +95,8 @@ class Comparison:
 def compare(
     *,
     k: Pair,
-    cin: int,
-    cout: int,
+    cin: int | None = None,
+    cout: int | None = None,
     h: int | None = None,
     w: int | None = None,
     stride: Pair = (1, 1),
@@ -96,17 +105,28 @@ def compare(
     groups: int = 1,
     bias: bool = False,
 ) -> Comparison:
-    """Cost the four kinds on an input of H x W x Cin; H or W left out stays a symbol.
+    """Cost the four kinds on an input of H x W x Cin; H, W, Cin or Cout left out stays a
+    symbol.
 
     Raises ``ConvcostError`` with ``field`` set ("k", "groups") when the layer cannot exist.
     """
     height: Count = h
     width: Count = w
-    if h is None or w is None:
+    channels_in: Count = cin
+    channels_out: Count = cout
+    if None in (h, w, cin, cout):
         symbols = formulas.symbols()  # imports sympy: only the symbolic path gets here
         height = symbols["h"] if h is None else h
         width = symbols["w"] if w is None else w
-    shape: Shape = (height, width, cin)
+        channels_in = symbols["cin"] if cin is None else cin
+        channels_out = symbols["cout"] if cout is None else cout
+        if groups != 1 and (cin is None or cout is None):
+            raise ConvcostError(
+                "grouping needs --cin and --cout, to check that it divides them",
+                field="groups",
+            )
+    shape: Shape = (height, width, channels_in)
+    cin, cout = channels_in, channels_out
     kh, kw = k
     standard_layer = Conv2d(cout, k, stride, padding, dilation, groups, bias)
     depthwise_layer = Conv2d(cin, k, stride, padding, dilation, cin, bias)
@@ -156,8 +176,8 @@ def compare(
             k,
             stride,
             None,
-            depthwise.params + pointwise.params,
-            depthwise.macs + pointwise.macs,
+            _factored(depthwise.params + pointwise.params),
+            _factored(depthwise.macs + pointwise.macs),
         ),
     )
     return Comparison(
@@ -170,19 +190,29 @@ def compare(
         groups=groups,
         bias=bias,
         rows=rows,
-        macs_ratio=_exact_ratio(rows[3].macs, standard.macs),
-        params_ratio=formulas.ratio(rows[3].params, standard.params),
-        approximation=Fraction(1, kh * kw) + Fraction(1, cout),
+        macs_ratio=exact_ratio(rows[3].macs, standard.macs),
+        params_ratio=exact_ratio(rows[3].params, standard.params),
+        approximation=exact_ratio(kh * kw + cout, kh * kw * cout),
     )
 
 
-def _exact_ratio(part: Count, whole: Count) -> Fraction:
-    """part / whole as a Fraction; with symbols, after cancelling them (R needs no H, W)."""
+def _factored(count: Count) -> Count:
+    """A symbolic sum as the paper writes it, C_in·(C_out + 9)·H·W; an int as itself."""
+    if isinstance(count, int):
+        return count
+    import sympy
+
+    return sympy.factor(count)
+
+
+def exact_ratio(part: Count, whole: Count) -> Ratio:
+    """part / whole as a Fraction; with symbols, cancelled by sympy, a Fraction again when
+    nothing is left (R needs no H and W), else the expression (R depends on C_out)."""
     if isinstance(part, int) and isinstance(whole, int):
         return formulas.ratio(part, whole)
     import sympy
 
     value = sympy.cancel(sympy.sympify(part) / whole)
-    if not value.is_Rational:  # both share Hout x Wout, so this is a bug if it happens
-        raise ConvcostError(f"the ratio depends on the input size: {value}")
-    return Fraction(int(value.p), int(value.q))
+    if value.is_Rational:
+        return Fraction(int(value.p), int(value.q))
+    return value

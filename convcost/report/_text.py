@@ -53,14 +53,14 @@ def percent(share: Fraction) -> str:
     return f"{hundredths // 100}.{hundredths % 100:02d}%"
 
 
-def decimal(value: Fraction, places: int = 4) -> str:
-    """A fraction as a decimal for people."""
-    return f"{float(value):.{places}f}"
+def decimal(value: Any, places: int = 4) -> str | None:
+    """A fraction as a decimal for people; None for a ratio that still holds a symbol."""
+    return f"{float(value):.{places}f}" if isinstance(value, Fraction) else None
 
 
-def fraction(value: Fraction) -> str:
-    """``265/2304``; an integer as itself."""
-    return str(value)
+def fraction(value: Any) -> str:
+    """``265/2304``; an integer as itself; a symbolic ratio as ``(C_out + 9)/(9·C_out)``."""
+    return str(value) if isinstance(value, Fraction) else human(value)
 
 
 # --- table cells shared by the table, Markdown and LaTeX renderers --------------------------
@@ -186,13 +186,15 @@ def comparison_title(c: Comparison) -> str:
 def ratio_lines(c: Comparison) -> list[tuple[str, str]]:
     """R = separable / standard, for MACs and params, with 1/(Kh*Kw) + 1/Cout beside it."""
     kh, kw = c.kernel
+
+    def exact(value: Any) -> str:
+        shown = decimal(value)
+        return fraction(value) if shown is None else f"{fraction(value)} = {shown}"
+
     return [
-        ("R (MACs)", f"{fraction(c.macs_ratio)} = {decimal(c.macs_ratio)}"),
-        ("R (params)", f"{fraction(c.params_ratio)} = {decimal(c.params_ratio)}"),
-        (
-            "1/K^2 + 1/Cout",
-            f"1/{kh * kw} + 1/{c.cout} = {fraction(c.approximation)} = {decimal(c.approximation)}",
-        ),
+        ("R (MACs)", exact(c.macs_ratio)),
+        ("R (params)", exact(c.params_ratio)),
+        ("1/K^2 + 1/Cout", f"1/{kh * kw} + 1/{c.cout} = {exact(c.approximation)}"),
     ]
 
 

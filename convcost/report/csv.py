@@ -128,9 +128,6 @@ COMPARISON_HEADER = (
 
 def comparison(c: Comparison) -> str:
     """One row per kind; the last two columns are each row over ``standard``, exact."""
-    from convcost.analysis.separable import _exact_ratio
-
-    standard = c.row("standard")
     return _write(
         COMPARISON_HEADER,
         [
@@ -145,8 +142,7 @@ def comparison(c: Comparison) -> str:
                 _text.raw(row.params),
                 _text.raw(row.macs),
                 _text.raw(row.flops),
-                str(Fraction(row.params, standard.params)),
-                str(_exact_ratio(row.macs, standard.macs)),
+                *(str(ratio) for ratio in c.versus_standard(row)),
             )
             for row in c.rows
         ],

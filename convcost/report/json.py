@@ -48,8 +48,11 @@ def _pair(value: Sequence[int] | str | None) -> list[int] | str | None:
     return value if value is None or isinstance(value, str) else list(value)
 
 
-def _fraction(value: Fraction) -> dict[str, Any]:
-    return {"exact": str(value), "decimal": float(value)}
+def _fraction(value: Any) -> dict[str, Any]:
+    """``{"exact": "265/2304", "decimal": 0.115...}``; a symbolic ratio has no decimal."""
+    if isinstance(value, Fraction):
+        return {"exact": str(value), "decimal": float(value)}
+    return {"exact": str(value), "decimal": None}
 
 
 def _layer(report: Report, row: LayerCost) -> dict[str, Any]:
@@ -118,7 +121,7 @@ def _kind(row: KindCost) -> dict[str, Any]:
         "output": _shape(row.output),
         "kernel": list(row.kernel),
         "stride": list(row.stride),
-        "groups": row.groups,
+        "groups": None if row.groups is None else _text.raw(row.groups),
         "params": _text.raw(row.params),
         "macs": _text.raw(row.macs),
         "flops": _text.raw(row.flops),
@@ -138,7 +141,7 @@ def comparison(c: Comparison) -> str:
             "ratio": ratio,
             "layer": {
                 "input": _shape(c.input),
-                "cout": c.cout,
+                "cout": _text.raw(c.cout),
                 "kernel": list(c.kernel),
                 "stride": list(c.stride),
                 "padding": _pair(c.padding),
