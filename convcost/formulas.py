@@ -87,12 +87,6 @@ def same_output_size(size: Count, stride: Count = 1) -> Count:
     return ceil_divide(size, stride)
 
 
-def same_padding_total(size: Count, k: Count, stride: Count = 1, dilation: Count = 1) -> Count:
-    """Total padding TensorFlow's ``same`` adds along one axis before clipping at zero:
-    (ceil(size/S) - 1) * S + D(K-1) + 1 - size. A negative value means no padding."""
-    return (same_output_size(size, stride) - 1) * stride + dilation * (k - 1) + 1 - size
-
-
 # --- convolution ----------------------------------------------------------------------------
 
 
