@@ -137,7 +137,7 @@ def compare(
     rows = (
         KindCost(
             "standard",
-            f"Conv {kh}x{kw}" + (f" G{groups}" if groups > 1 else ""),
+            standard_layer.category(cin),
             shape,
             standard.output,
             k,
@@ -148,7 +148,7 @@ def compare(
         ),
         KindCost(
             "depthwise",
-            f"Conv DW {kh}x{kw}",
+            depthwise_layer.category(cin),
             shape,
             depthwise.output,
             k,
@@ -159,7 +159,7 @@ def compare(
         ),
         KindCost(
             "pointwise",
-            "Conv 1x1",
+            pointwise_layer.category(cin),
             depthwise.output,
             pointwise.output,
             (1, 1),
@@ -170,7 +170,7 @@ def compare(
         ),
         KindCost(
             "separable",
-            f"Conv DW {kh}x{kw} + Conv 1x1",
+            f"{depthwise_layer.category(cin)} + {pointwise_layer.category(cin)}",
             shape,
             pointwise.output,
             k,
