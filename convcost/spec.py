@@ -16,6 +16,7 @@ from __future__ import annotations
 import difflib
 import gc
 import os
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -305,7 +306,8 @@ def _scalar(node: yaml.Node) -> Any:
         return None
     if tag == _STR_TAG:
         return value
-    raise ConvcostError(f"unsupported YAML tag {tag}", line=_line(node))
+    shown = tag.replace("tag:yaml.org,2002:", "!!", 1)
+    raise ConvcostError(f"YAML tags such as '{shown}' are not allowed in a spec", line=_line(node))
 
 
 _CONSTRUCTOR = yaml.SafeLoader("")
@@ -350,8 +352,9 @@ def _looks_numeric(text: str) -> bool:
 class _Context:
     """Where we are, for error messages."""
 
-    def __init__(self, path: str | None) -> None:
+    def __init__(self, path: str | None, text: str = "") -> None:
         self.path = path
+        self.text = text
 
     def error(
         self,
@@ -371,6 +374,33 @@ class _Context:
         )
 
 
+_OCTAL = re.compile(r"[-+]?0[0-7_]+")
+
+
+def _surprising_number(node: yaml.Node, ctx: _Context, layer: str | None, name: str) -> None:
+    """Refuse YAML 1.1 numbers that read differently than they look: ``017`` is octal (15)
+    and ``1:20`` is base 60 (80). YAML 1.2 reads both as other things; neither is a typo we
+    should turn silently into a count."""
+    if not isinstance(node, yaml.ScalarNode) or node.tag not in (_INT_TAG, _FLOAT_TAG):
+        return
+    text = node.value
+    if ":" in text:
+        raise ctx.error(
+            f"'{text}' is a base-60 number in YAML 1.1 (= {_scalar(node)}); write the number "
+            "itself",
+            node,
+            layer=layer,
+            field=name,
+        )
+    if node.tag == _INT_TAG and _OCTAL.fullmatch(text):
+        raise ctx.error(
+            f"'{text}' is octal in YAML 1.1 (= {_scalar(node)}); write it without the leading zero",
+            node,
+            layer=layer,
+            field=name,
+        )
+
+
 def _integer(
     node: yaml.Node,
     ctx: _Context,
@@ -380,6 +410,7 @@ def _integer(
     maximum: int = MAX_SIZE,
     what: str = "",
 ) -> int:
+    _surprising_number(node, ctx, layer, name)
     value = _scalar(node) if isinstance(node, yaml.ScalarNode) else None
     if isinstance(value, bool) or value is None or not isinstance(value, int | float):
         raise ctx.error(
@@ -407,6 +438,7 @@ def _number(
     strict: bool,
     maximum: float | None = None,
 ) -> float | int:
+    _surprising_number(node, ctx, layer, name)
     value = _scalar(node) if isinstance(node, yaml.ScalarNode) else None
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ctx.error(f"expected a number, got {_describe(node)}", node, layer=layer, field=name)
@@ -842,7 +874,7 @@ def load(path: str | os.PathLike[str], *, shown: str | None = None) -> Spec:
 
 def loads(text: str, *, path: str | None = None, default_name: str = "network") -> Spec:
     """Validate a spec given as YAML text; ``path`` names it in error messages."""
-    ctx = _Context(path)
+    ctx = _Context(path, text)
     if "\x00" in text:
         raise ctx.error(
             "not a YAML text (contains NUL bytes)", line=text[: text.index("\x00")].count("\n") + 1
@@ -860,6 +892,12 @@ def loads(text: str, *, path: str | None = None, default_name: str = "network") 
                 path=path,
                 line=mark.line + 1 if mark is not None else None,
             ) from None
+        if "another document" in problem:
+            raise ConvcostError(
+                "a spec is one YAML document, but a second one starts here",
+                path=path,
+                line=mark.line + 1 if mark is not None else None,
+            ) from None
         column = f" (column {mark.column + 1})" if mark is not None else ""
         raise ConvcostError(
             f"YAML syntax error: {problem}{column}",
@@ -872,6 +910,39 @@ def loads(text: str, *, path: str | None = None, default_name: str = "network") 
         raise ConvcostError("YAML nested too deeply", path=path) from None
     if root is None:
         raise ConvcostError("empty file; a spec needs 'input' and 'layers'", path=path)
+    try:
+        return _convert(root, ctx, default_name)
+    except ConvcostError as error:
+        raise error.located(path=path) from None
+
+
+_KNOWN_TAGS = frozenset(
+    f"tag:yaml.org,2002:{name}"
+    for name in ("map", "seq", "str", "int", "float", "bool", "null", "timestamp", "merge")
+)
+
+
+def _refuse_tags(root: yaml.Node) -> None:
+    """Refuse explicit tags (``!!python/object``, ``!!binary``, ``!custom``): a spec is plain
+    data. Walks the tree without recursion; only called when the text contains a ``!``."""
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node.tag not in _KNOWN_TAGS:
+            tag = node.tag.replace("tag:yaml.org,2002:", "!!", 1)
+            raise ConvcostError(
+                f"YAML tags such as '{tag}' are not allowed in a spec", line=_line(node)
+            )
+        if isinstance(node, yaml.MappingNode):
+            stack.extend(part for pair in node.value for part in pair)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+
+
+def _convert(root: yaml.Node, ctx: _Context, default_name: str) -> Spec:
+    path = ctx.path
+    if "!" in ctx.text:
+        _refuse_tags(root)
     if not isinstance(root, yaml.MappingNode):
         raise ctx.error(
             f"a spec is a mapping with 'input' and 'layers', got {_describe(root)}", root
