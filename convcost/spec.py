@@ -885,25 +885,16 @@ def loads(text: str, *, path: str | None = None, default_name: str = "network") 
         raise error.located(path=path) from None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 if mark is not None else None
         problem = error.problem or error.context or "invalid YAML"
         if "nesting depth" in problem:
-            raise ConvcostError(
-                "YAML nested too deeply",
-                path=path,
-                line=mark.line + 1 if mark is not None else None,
-            ) from None
-        if "another document" in problem:
-            raise ConvcostError(
-                "a spec is one YAML document, but a second one starts here",
-                path=path,
-                line=mark.line + 1 if mark is not None else None,
-            ) from None
-        column = f" (column {mark.column + 1})" if mark is not None else ""
-        raise ConvcostError(
-            f"YAML syntax error: {problem}{column}",
-            path=path,
-            line=mark.line + 1 if mark is not None else None,
-        ) from None
+            message = "YAML nested too deeply"
+        elif "another document" in problem:
+            message = "a spec is one YAML document, but a second one starts here"
+        else:
+            column = f" (column {mark.column + 1})" if mark is not None else ""
+            message = f"YAML syntax error: {problem}{column}"
+        raise ConvcostError(message, path=path, line=line) from None
     except yaml.YAMLError as error:
         raise ConvcostError(f"YAML error: {error}", path=path) from None
     except RecursionError:
