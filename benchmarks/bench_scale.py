@@ -37,9 +37,11 @@ if kind == "layers":
     t1 = time.perf_counter(); report = network.walk(s)
     t2 = time.perf_counter(); csv_text = renderer(Format.CSV).network(report)
     t3 = time.perf_counter(); json_text = renderer(Format.JSON).network(report)
-    t4 = time.perf_counter()
+    t4 = time.perf_counter(); table_text = renderer(Format.TABLE).network(report)
+    t5 = time.perf_counter()
     out |= {"rows": len(report.rows), "load": t1 - t0, "walk": t2 - t1, "csv": t3 - t2,
-            "json": t4 - t3, "bytes": len(csv_text) + len(json_text)}
+            "json": t4 - t3, "table": t5 - t4,
+            "bytes": len(csv_text) + len(json_text) + len(table_text)}
 else:
     # A width x resolution sweep of MobileNet V1, walked once per variant.
     s = spec.load(spec.resolve("mobilenet_v1")[0])
@@ -67,14 +69,16 @@ def run(kind: str, n: int) -> dict[str, float]:
 def main() -> None:
     quick = "--quick" in sys.argv
     print(f"python {sys.version.split()[0]}, {time.strftime('%Y-%m-%d')}")
-    print("\n| entries | rows | load s | walk s | csv s | json s | total us/entry | peak RSS MB |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print(
+        "\n| entries | rows | load s | walk s | csv s | json s | table s | us/entry | peak RSS MB |"
+    )
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for n in (1_000, 10_000) if quick else (1_000, 10_000, 100_000):
         r = run("layers", n)
-        total = r["load"] + r["walk"] + r["csv"] + r["json"]
+        total = r["load"] + r["walk"] + r["csv"] + r["json"] + r["table"]
         print(
             f"| {n:,} | {int(r['rows']):,} | {r['load']:.3f} | {r['walk']:.3f} | "
-            f"{r['csv']:.3f} | {r['json']:.3f} | {total / n * 1e6:.0f} | "
+            f"{r['csv']:.3f} | {r['json']:.3f} | {r['table']:.3f} | {total / n * 1e6:.0f} | "
             f"{r['max_rss_mb']:.0f} |"
         )
     print("\n| variants | sweep s | us/variant | peak RSS MB |")

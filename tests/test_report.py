@@ -13,7 +13,7 @@ import pytest
 
 from convcost import network, spec
 from convcost.analysis.separable import compare
-from convcost.report import Format, Renderer, renderer
+from convcost.report import Format, Renderer, _text, renderer
 from convcost.report._text import human, percent
 
 GoldenCheck = Callable[[str, str], None]
@@ -190,3 +190,31 @@ def test_every_config_in_every_format(name: str) -> None:
         assert f"{t.params:,}" in texts[fmt] and f"{t.macs:,}" in texts[fmt], fmt
     by_type = list(csv.DictReader(io.StringIO(renderer(Format.CSV).network(report, by_type=True))))
     assert sum(int(r["macs"]) for r in by_type if r["type"] != "total") == t.macs
+
+
+@pytest.mark.parametrize("name", ["mobilenet_v1", "shufflenet_v2_x1_0", "xception"])
+def test_plain_table_draws_what_rich_draws(name: str) -> None:
+    """Large reports skip rich's layout (tens of seconds at 100k rows) for a linear writer;
+    both must print the same text."""
+    from convcost.report import table
+
+    report = network.walk(spec.load(spec.resolve(name)[0]))
+    layers = (
+        _text.NETWORK_HEADER,
+        _text.NETWORK_NUMERIC,
+        [_text.network_cells(report, row) for row in report.rows],
+        _text.network_footer(report),
+    )
+    assert table._plain_table(*layers) + "\n" == table._print(table._table(*layers))
+
+
+def test_plain_table_measures_wide_characters() -> None:
+    from convcost.report import table
+
+    layers = (
+        ("name", "MACs"),
+        frozenset({"MACs"}),
+        [("层一", "1,024"), ("b", "7")],
+        ("total", "1,031"),
+    )
+    assert table._plain_table(*layers) + "\n" == table._print(table._table(*layers))

@@ -105,7 +105,7 @@ def by_type_rows(report: Report) -> list[tuple[str, ...]]:
     return [
         (
             s.category,
-            str(s.layers),
+            human(s.layers),
             human(s.params),
             percent(s.params_share),
             human(s.macs),
@@ -119,7 +119,7 @@ def by_type_footer(report: Report) -> tuple[str, ...]:
     full = percent(Fraction(1))
     return (
         "total",
-        str(len(report.rows)),
+        human(len(report.rows)),
         human(report.totals.params),
         full if report.totals.params else percent(Fraction(0)),
         human(report.totals.macs),

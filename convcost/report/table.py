@@ -6,6 +6,7 @@ import io
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from rich.cells import cell_len
 from rich.console import Console
 from rich.table import Table
 
@@ -16,6 +17,9 @@ if TYPE_CHECKING:
     from convcost.network import Report
 
 WIDTH = 200  # wide enough that a table keeps its natural width instead of wrapping cells
+# rich lays out about 2,000 rows a second; past this many rows the per-layer table is drawn by
+# _plain_table, which writes the same text in linear time (tests/test_report.py compares them).
+RICH_ROWS = 1_000
 
 
 def _table(
@@ -34,6 +38,40 @@ def _table(
     for row in rows:
         table.add_row(*row)
     return table
+
+
+def _plain_table(
+    header: Sequence[str],
+    numeric: frozenset[str],
+    rows: Sequence[Sequence[str]],
+    footer: Sequence[str] | None = None,
+) -> str:
+    """What rich prints for ``_table(...)`` with its default HEAVY_HEAD box, one pass per row.
+
+    Cells never wrap: a table wider than the console is as wide as its widest row.
+    """
+    widths = [cell_len(name) for name in header]
+    for row in [*rows, *([footer] if footer is not None else [])]:
+        for i, cell in enumerate(row):
+            widths[i] = max(widths[i], cell_len(cell))
+    right = [name in numeric for name in header]
+
+    def line(cells: Sequence[str], edge: str, mid: str) -> str:
+        padded = (
+            " " * (w - cell_len(c)) + c if r else c + " " * (w - cell_len(c))
+            for c, w, r in zip(cells, widths, right, strict=True)
+        )
+        return f"{edge} " + f" {mid} ".join(padded) + f" {edge}"
+
+    def rule(left: str, fill: str, cross: str, end: str) -> str:
+        return left + cross.join(fill * (w + 2) for w in widths) + end
+
+    out = [rule("┏", "━", "┳", "┓"), line(header, "┃", "┃"), rule("┡", "━", "╇", "┩")]
+    out += [line(row, "│", "│") for row in rows]
+    if footer is not None:
+        out += [rule("├", "─", "┼", "┤"), line(footer, "│", "│")]
+    out.append(rule("└", "─", "┴", "┘"))
+    return "\n".join(text.rstrip() for text in out)
 
 
 def _print(*items: Table | str) -> str:
@@ -64,18 +102,20 @@ def network(report: Report, *, by_type: bool = False) -> str:
         _text.by_type_rows(report),
         _text.by_type_footer(report),
     )
-    items: list[Table | str] = [_text.title(report)]
-    if not by_type:
-        items.append(
-            _table(
-                _text.NETWORK_HEADER,
-                _text.NETWORK_NUMERIC,
-                [_text.network_cells(report, row) for row in report.rows],
-                _text.network_footer(report),
-            )
-        )
-    items += [_totals(report), "By layer type", breakdown, _text.CONVENTION_NOTE]
-    return _print(*items)
+    tail = [_totals(report), "By layer type", breakdown, _text.CONVENTION_NOTE]
+    if by_type:
+        return _print(_text.title(report), *tail)
+    layers = (
+        _text.NETWORK_HEADER,
+        _text.NETWORK_NUMERIC,
+        [_text.network_cells(report, row) for row in report.rows],
+        _text.network_footer(report),
+    )
+    if len(report.rows) <= RICH_ROWS:
+        return _print(_text.title(report), _table(*layers), *tail)
+    # Joined outside rich: printing a 100,000-line string through a Console is as slow as
+    # laying out the table.
+    return f"{_text.title(report)}\n{_plain_table(*layers)}\n{_print(*tail)}"
 
 
 def comparison(c: Comparison) -> str:
