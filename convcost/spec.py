@@ -30,7 +30,7 @@ from convcost.errors import ConvcostError
 MAX_SIZE = 2**24  # no dimension, channel count or kernel beyond this is meaningful
 MAX_REPEAT = 100_000  # a single entry's n
 MAX_DEPTH = 50  # nesting of containers
-MAX_ENTRIES = 1_000_000  # entries after repetition (each expands to a few layers)
+MAX_ENTRIES = 250_000  # entries after repetition (each expands to a few layers)
 MAX_FILE_BYTES = 64 * 2**20
 
 ACTIVATIONS = (

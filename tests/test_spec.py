@@ -153,3 +153,12 @@ def test_endless_and_huge_inputs_are_refused_early(tmp_path: Path) -> None:
     big.write_bytes(b"#" * (spec.MAX_FILE_BYTES + 1))
     with pytest.raises(ConvcostError, match="too large for a spec"):
         spec.load(big)
+
+
+def test_a_network_too_large_to_report_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(network, "MAX_ROWS", 10)
+    with pytest.raises(ConvcostError) as caught:
+        _walk("input: [8, 8, 8]\nlayers:\n  - conv: {c: 8}\n  - separable: {c: 8, n: 3}\n")
+    assert str(caught.value) == (
+        "t.yaml:4: layer 'block2': the network expands to more than 10 layers"
+    )
