@@ -31,7 +31,7 @@ MAX_SIZE = 2**24  # no dimension, channel count or kernel beyond this is meaning
 MAX_REPEAT = 100_000  # a single entry's n
 MAX_DEPTH = 50  # nesting of containers
 MAX_ENTRIES = 250_000  # entries after repetition (each expands to a few layers)
-MAX_FILE_BYTES = 64 * 2**20
+MAX_FILE_BYTES = 16 * 2**20  # a 250,000-entry spec is about 12 MB
 
 ACTIVATIONS = (
     "relu",

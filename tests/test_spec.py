@@ -148,7 +148,7 @@ def test_directory_missing_file_and_permission(
 def test_endless_and_huge_inputs_are_refused_early(tmp_path: Path) -> None:
     with pytest.raises(ConvcostError) as caught:
         spec.load("/dev/zero", shown="/dev/zero")
-    assert str(caught.value) == "/dev/zero: is larger than 67,108,864 bytes, too large for a spec"
+    assert str(caught.value) == "/dev/zero: is larger than 16,777,216 bytes, too large for a spec"
     big = tmp_path / "big.yaml"
     big.write_bytes(b"#" * (spec.MAX_FILE_BYTES + 1))
     with pytest.raises(ConvcostError, match="too large for a spec"):
