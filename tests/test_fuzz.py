@@ -31,11 +31,43 @@ small = st.integers(min_value=1, max_value=9)
 def layer_entries(draw: st.DrawFn) -> dict[str, Any]:
     kind = draw(
         st.sampled_from(
-            ["conv", "separable", "maxpool", "relu", "batchnorm", "fc", "global_avgpool"]
+            [
+                "conv",
+                "separable",
+                "maxpool",
+                "relu",
+                "batchnorm",
+                "fc",
+                "global_avgpool",
+                "inverted_residual",
+                "residual",
+                "concat",
+            ]
         )
     )
+    if kind == "inverted_residual":
+        return {
+            "inverted_residual": {
+                "t": draw(st.integers(min_value=1, max_value=6)),
+                "c": draw(small),
+                "s": draw(st.integers(min_value=1, max_value=2)),
+                "n": draw(st.integers(min_value=1, max_value=3)),
+            }
+        }
+    if kind == "residual":
+        body = {"c": draw(small), "act": "none"}
+        fields: dict[str, Any] = {"layers": [{"conv": body}]}
+        if draw(st.booleans()):
+            fields["shortcut"] = [{"conv": {"c": draw(small), "k": 1, "act": "none"}}]
+        return {"residual": fields}
+    if kind == "concat":
+        branches = [[{"conv": {"c": draw(small), "k": draw(st.sampled_from([1, 3]))}}]]
+        branches.append([] if draw(st.booleans()) else [{"conv": {"c": draw(small), "k": 1}}])
+        return {"concat": {"branches": branches}}
     if kind == "conv":
         fields = {"c": draw(small), "k": draw(st.sampled_from([1, 3, 5])), "s": draw(small)}
+        if draw(st.booleans()):
+            fields["bias"] = True
         if draw(st.booleans()):
             fields["groups"] = draw(st.sampled_from([1, 2, 3]))
         if draw(st.booleans()):
@@ -70,12 +102,57 @@ def specs(draw: st.DrawFn) -> dict[str, Any]:
     }
 
 
+def _conv_bn(h: int, w: int, cin: int, cout: int, k: int, s: int = 1) -> tuple[int, ...]:
+    """A 'same'-padded conv followed by BatchNorm: (h, w, params, buffers, MACs)."""
+    h, w = -(-h // s), -(-w // s)
+    return h, w, cout * cin * k * k + 2 * cout, 2 * cout, h * w * cout * cin * k * k
+
+
 def _recompute(doc: dict[str, Any]) -> tuple[int, int, int] | None:
     """(params, buffers, MACs) by the conventions, or None where the spec is invalid."""
     h, w, c = doc["input"]
     params = buffers = macs = 0
     for entry in doc["layers"]:
         ((kind, f),) = entry.items()
+        if kind == "inverted_residual":
+            for i in range(f["n"]):  # Sandler et al. Table 1; only the first of n strides
+                hidden = c * f["t"]
+                if hidden != c:
+                    _, _, p, b, m = _conv_bn(h, w, c, hidden, 1)
+                    params, buffers, macs = params + p, buffers + b, macs + m
+                s = f["s"] if i == 0 else 1
+                h, w = -(-h // s), -(-w // s)
+                params += 9 * hidden + 2 * hidden
+                buffers += 2 * hidden
+                macs += h * w * hidden * 9
+                _, _, p, b, m = _conv_bn(h, w, hidden, f["c"], 1)
+                params, buffers, macs, c = params + p, buffers + b, macs + m, f["c"]
+            continue
+        if kind == "residual":
+            body = f["layers"][0]["conv"]
+            _, _, p, b, m = _conv_bn(h, w, c, body["c"], 3)
+            params, buffers, macs = params + p, buffers + b, macs + m
+            out = c
+            if "shortcut" in f:
+                short = f["shortcut"][0]["conv"]
+                _, _, p, b, m = _conv_bn(h, w, c, short["c"], 1)
+                params, buffers, macs, out = params + p, buffers + b, macs + m, short["c"]
+            if out != body["c"]:
+                return None  # the add needs equal channels
+            c = out
+            continue
+        if kind == "concat":
+            channels = 0
+            for branch in f["branches"]:
+                if not branch:
+                    channels += c
+                    continue
+                conv = branch[0]["conv"]
+                _, _, p, b, m = _conv_bn(h, w, c, conv["c"], conv["k"])
+                params, buffers, macs = params + p, buffers + b, macs + m
+                channels += conv["c"]
+            c = channels
+            continue
         if kind == "conv":
             g, k, s = f.get("groups", 1), f["k"], f["s"]
             if c % g or f["c"] % g:
@@ -88,7 +165,7 @@ def _recompute(doc: dict[str, Any]) -> tuple[int, int, int] | None:
             else:  # 'same': ceil(size / stride)
                 h, w = -(-h // s), -(-w // s)
             macs += h * w * f["c"] * (c // g) * k * k
-            params += f["c"] * (c // g) * k * k + 2 * f["c"]
+            params += f["c"] * (c // g) * k * k + 2 * f["c"] + (f["c"] if f.get("bias") else 0)
             buffers += 2 * f["c"]
             c = f["c"]
         elif kind == "separable":
