@@ -230,15 +230,7 @@ class _Walker:
                     field="shortcut",
                 )
             merged = body
-        self.rows.append(
-            LayerCost(
-                name=_join(name, node.merge.value),
-                kind=node.merge,
-                category="Other",
-                input=merged,
-                output=merged,
-            )
-        )
+        self.prim(L.Merge(node.merge), merged, _join(name, node.merge.value))
         return self.nodes(node.after, merged, name)
 
     def concat(self, node: Concat, shape: Shape, name: str) -> Shape:
@@ -275,15 +267,7 @@ class _Walker:
         for out in outputs:
             channels += out[2]
         merged = (first[0], first[1], channels)
-        self.rows.append(
-            LayerCost(
-                name=_join(name, "concat"),
-                kind=LayerKind.CONCAT,
-                category="Other",
-                input=merged,
-                output=merged,
-            )
-        )
+        self.prim(L.Merge(LayerKind.CONCAT), merged, _join(name, "concat"))
         return self.nodes(node.after, merged, name)
 
 
