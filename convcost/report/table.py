@@ -102,7 +102,7 @@ def network(report: Report, *, by_type: bool = False) -> str:
         _text.by_type_rows(report),
         _text.by_type_footer(report),
     )
-    tail = [_totals(report), "By layer type", breakdown, _text.CONVENTION_NOTE]
+    tail: list[Table | str] = [_totals(report), "By layer type", breakdown, _text.CONVENTION_NOTE]
     if by_type:
         return _print(_text.title(report), *tail)
     layers = (
