@@ -373,7 +373,8 @@ def net(
     spec: Annotated[
         str,
         typer.Argument(
-            metavar="SPEC", help="A YAML spec file, or the name of a shipped one (convcost zoo)."
+            metavar="SPEC",
+            help="A YAML spec file, the name of a shipped one (convcost zoo), or - for stdin.",
         ),
     ],
     alpha: Annotated[
@@ -413,8 +414,12 @@ def net(
     from convcost import spec as spec_module
     from convcost.network import walk
 
-    path, shown = spec_module.resolve(spec)
-    report = walk(spec_module.load(path, shown=shown), alpha=width, resolution=size)
+    if spec == "-":
+        loaded = spec_module.load_stream(sys.stdin.buffer)
+    else:
+        path, shown = spec_module.resolve(spec)
+        loaded = spec_module.load(path, shown=shown)
+    report = walk(loaded, alpha=width, resolution=size)
     _emit(renderer(fmt).network(report, by_type=by_type), output, force)
 
 

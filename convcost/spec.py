@@ -21,7 +21,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import yaml
 
@@ -838,23 +838,32 @@ def _original(given: Mapping[str, yaml.Node], name: str) -> str:
 # --- loading --------------------------------------------------------------------------------
 
 
+def _read_bounded(file: BinaryIO, shown: str) -> bytes:
+    """At most MAX_FILE_BYTES; one byte more means too large (st_size lies for /dev/zero)."""
+    data = file.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        raise ConvcostError(
+            f"is larger than {MAX_FILE_BYTES:,} bytes, too large for a spec", path=shown
+        )
+    return data
+
+
 def _read(path: Path, shown: str) -> str:
     try:
         if path.is_dir():
             raise ConvcostError("is a directory, not a spec file", path=shown)
         with path.open("rb") as file:
-            # Read one byte past the limit rather than trust st_size: /dev/zero has size 0.
-            data = file.read(MAX_FILE_BYTES + 1)
-        if len(data) > MAX_FILE_BYTES:
-            raise ConvcostError(
-                f"is larger than {MAX_FILE_BYTES:,} bytes, too large for a spec", path=shown
-            )
+            data = _read_bounded(file, shown)
     except FileNotFoundError:
         raise ConvcostError("no such file", path=shown) from None
     except PermissionError:
         raise ConvcostError("permission denied", path=shown) from None
     except OSError as error:
         raise ConvcostError(f"cannot read: {error.strerror or error}", path=shown) from None
+    return _decode(data, shown)
+
+
+def _decode(data: bytes, shown: str) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -870,6 +879,15 @@ def load(path: str | os.PathLike[str], *, shown: str | None = None) -> Spec:
     text = _read(Path(path), shown)
     default_name = Path(path).name.removesuffix(".yaml").removesuffix(".yml")
     return loads(text, path=shown, default_name=default_name)
+
+
+def load_stream(file: BinaryIO, *, shown: str = "<stdin>") -> Spec:
+    """Read and validate a spec from an open binary stream (``convcost net -`` reads stdin)."""
+    try:
+        data = _read_bounded(file, shown)
+    except OSError as error:
+        raise ConvcostError(f"cannot read: {error.strerror or error}", path=shown) from None
+    return loads(_decode(data, shown), path=shown, default_name="stdin")
 
 
 def loads(text: str, *, path: str | None = None, default_name: str = "network") -> Spec:

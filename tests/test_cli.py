@@ -397,3 +397,19 @@ def test_layer_with_only_a_kernel_is_all_symbols() -> None:
         "error: Invalid value for '--groups': grouping needs --cin and --cout, to check that "
         "it divides them\n",
     )
+
+
+def test_net_reads_a_spec_from_stdin() -> None:
+    """Scripts that generate variants pipe them in: `generate | convcost net -`."""
+    text = "input: [32, 32, 3]\nlayers:\n  - conv: {c: 16, s: 2}\n  - fc: {c: 10}\n"
+    result = runner.invoke(cli.app, ["net", "-", "-f", "json"], input=text)
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["network"] == "stdin"
+    # conv 3x3 s2 'same': 16x16x16 outputs of 27 taps; fc over 16*16*16 features.
+    assert data["totals"]["macs"] == 16 * 16 * 16 * 27 + 16 * 16 * 16 * 10
+    bad = runner.invoke(cli.app, ["net", "-"], input="input: [32, 32, 3]\nlayers: [relu: 5]\n")
+    assert (bad.exit_code, bad.stderr) == (
+        1,
+        "error: <stdin>:2: the fields of 'relu' must be a mapping, got 5\n",
+    )
