@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -25,3 +27,29 @@ def test_ci_runs_exactly_the_readme_test_command() -> None:
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").strip().splitlines()
     assert ci[-1] == readme_test
     assert "python -m pip install --quiet '.[test]'" in ci
+
+
+def test_readme_examples_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The library examples are doctests; the YAML example is a spec that loads and walks."""
+    import doctest
+
+    from convcost import network, spec
+
+    monkeypatch.chdir(ROOT)
+    result = doctest.testfile(str(ROOT / "README.md"), module_relative=False)
+    assert result.attempted >= 4 and result.failed == 0
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    tiny = text.split("```yaml\n", 1)[1].split("```", 1)[0]
+    report = network.walk(spec.loads(tiny, path="tiny.yaml"))
+    # conv 3x3 s2: 16x16x16 outputs of 27 taps; two separables at 16x16 (16->32, 32->32);
+    # inverted residual 32 -> 192 -> stride 2 -> 32 at 8x8; fc 32 -> 10.
+    expected = (
+        16 * 16 * 16 * 27
+        + 16 * 16 * (16 * 9 + 16 * 32)
+        + 16 * 16 * (32 * 9 + 32 * 32)
+        + 16 * 16 * 32 * 192
+        + 8 * 8 * 192 * 9
+        + 8 * 8 * 192 * 32
+        + 32 * 10
+    )
+    assert report.totals.macs == expected
