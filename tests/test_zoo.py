@@ -11,6 +11,7 @@ linear layers only, Conv2d = Hout*Wout*Cout*(Cin/groups)*Kh*Kw, Linear = in*out.
 from __future__ import annotations
 
 import hashlib
+import re
 from fractions import Fraction
 from pathlib import Path
 
@@ -346,3 +347,16 @@ def test_macs_agree_with_the_papers_to_their_rounding() -> None:
     efficientnet = _walk("efficientnet_b0").totals
     assert round(efficientnet.macs / 1e9, 2) == 0.39
     assert round(efficientnet.params / 1e6, 1) == 5.3
+
+
+@pytest.mark.parametrize("path", sorted(CONFIGS.glob("*.yaml")), ids=lambda p: p.stem)
+def test_every_figure_in_a_config_comment_is_computed(path: Path) -> None:
+    """The counts each config quotes in its header are the ones convcost computes for it."""
+    report = network.walk(spec.load(path))
+    t = report.totals
+    bn_params = sum(r.params for r in report.rows if r.kind is LayerKind.BATCHNORM)
+    computed = {t.params, t.buffers, t.macs, t.flops, t.params - bn_params}
+    comments = "\n".join(line for line in path.read_text().splitlines() if "#" in line)
+    figures = [int(m.replace(",", "")) for m in re.findall(r"\d{1,3}(?:,\d{3})+", comments)]
+    assert figures, "each config names its reference counts"
+    assert set(figures) <= computed, sorted(set(figures) - computed)
