@@ -53,3 +53,27 @@ def test_readme_examples_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
         + 32 * 10
     )
     assert report.totals.macs == expected
+
+
+def test_readme_tour_prints_the_figures_it_quotes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import re
+    import shlex
+
+    from typer.testing import CliRunner
+
+    from convcost import cli
+
+    monkeypatch.chdir(tmp_path)
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    tour = text.split("## A short tour", 1)[1].split("```", 2)[1]
+    commands = [line for line in tour.splitlines() if line.startswith("convcost ")]
+    assert len(commands) >= 6
+    for line in commands:
+        command, _, comment = line.partition("#")
+        result = CliRunner().invoke(cli.app, shlex.split(command)[1:])
+        assert result.exit_code == 0, (line, result.output)
+        for figure in re.findall(r"\d[\d,]*\d(?:\.\d+%|/\d+)?|\d", comment):
+            if "," in figure or "%" in figure or "/" in figure:
+                assert figure in result.stdout, (line, figure)

@@ -218,3 +218,14 @@ def test_plain_table_measures_wide_characters() -> None:
         ("total", "1,031"),
     )
     assert table._plain_table(*layers) + "\n" == table._print(table._table(*layers))
+
+
+@pytest.mark.parametrize(
+    ("typed", "shown"),
+    [("0.75", "0.75"), ("3/4", "0.75"), ("1", "1"), ("1.40", "1.4"), ("1/3", "1/3")],
+)
+def test_alpha_is_shown_as_typed(typed: str, shown: str) -> None:
+    report = network.walk(spec.load("configs/mobilenet_v1.yaml"), alpha=Fraction(typed))
+    assert _text.title(report) == f"mobilenet_v1, input 224x224x3, alpha {shown}"
+    for fmt in Format:
+        assert renderer(fmt).network(report, by_type=True)

@@ -148,7 +148,10 @@ def exact_decimal(value: Fraction) -> str:
     digits = 0
     while (value * 10**digits).denominator != 1:
         digits += 1
-    return f"{value:.{digits}f}"
+    scaled = abs(int(value * 10**digits))
+    whole, part = divmod(scaled, 10**digits)
+    sign = "-" if value < 0 else ""
+    return f"{sign}{whole}.{part:0{digits}d}" if digits else f"{sign}{whole}"
 
 
 def title(report: Report) -> str:
