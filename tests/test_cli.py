@@ -413,3 +413,44 @@ def test_net_reads_a_spec_from_stdin() -> None:
         1,
         "error: <stdin>:2: the fields of 'relu' must be a mapping, got 5\n",
     )
+
+
+@pytest.mark.parametrize("fmt", ["table", "csv", "markdown", "json", "latex"])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["net", "mobilenet_v2", "--alpha", "0.35"],
+        ["net", "efficientnet_b0", "--resolution", "97x131"],
+        ["net", "xception", "--alpha", "1.4", "--by-type"],
+        ["layer", "--k", "1x7", "--cout", "8", "--h", "9"],
+        [
+            "layer",
+            "--k",
+            "5",
+            "--cin",
+            "8",
+            "--cout",
+            "16",
+            "--groups",
+            "2",
+            "--bias",
+            "--stride",
+            "2",
+            "--dilation",
+            "2",
+            "--padding",
+            "valid",
+            "--h",
+            "33",
+            "--w",
+            "17",
+        ],
+        ["zoo"],
+    ],
+)
+def test_every_command_in_every_format(args: list[str], fmt: str) -> None:
+    result = run(*args, "--format", fmt)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.endswith("\n") and result.stderr == ""
+    if fmt == "json":
+        json.loads(result.stdout)
