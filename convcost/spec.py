@@ -49,7 +49,6 @@ WIDTH_RULES = ("int", "divisible_by_8")
 
 # Field kinds: how a value is checked and normalised.
 COUNT = "count"  # positive integer
-NONNEG = "nonneg"  # integer >= 0
 PAIR = "pair"  # positive integer or [h, w]
 PADDING = "padding"  # integer >= 0, [h, w], "same" or "valid"
 BOOL = "bool"
@@ -790,8 +789,6 @@ class _Parser:
         ctx = self.ctx
         if kind == COUNT:
             return _integer(node, ctx, layer, key, 1)
-        if kind == NONNEG:
-            return _integer(node, ctx, layer, key, 0)
         if kind == PAIR:
             return _pair(node, ctx, layer, key)
         if kind == PADDING:
@@ -1080,7 +1077,6 @@ _NONNEG = {"type": "integer", "minimum": 0, "maximum": MAX_SIZE}
 _ACT_SCHEMA = {"oneOf": [{"enum": [*ACTIVATIONS, "none"]}, {"type": "null"}]}
 _KIND_SCHEMA: dict[str, Any] = {
     COUNT: _POSITIVE,
-    NONNEG: _NONNEG,
     PAIR: _PAIR_SCHEMA,
     PADDING: {
         "oneOf": [
