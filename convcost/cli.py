@@ -414,6 +414,8 @@ def net(
     from convcost import spec as spec_module
     from convcost.network import walk
 
+    if not spec.strip():
+        raise _bad("SPEC", "empty; give a spec file, a shipped name (convcost zoo) or -")
     if spec == "-":
         loaded = spec_module.load_stream(sys.stdin.buffer)
     else:

@@ -87,3 +87,13 @@ def test_bad_net_flags(flags: list[str], stderr: str, tmp_path: Path) -> None:
     result = runner.invoke(cli.app, ["net", "mobilenet_v1", *flags, "-o", str(target)])
     assert (result.exit_code, result.stderr, result.stdout) == (2, stderr, "")
     assert not target.exists()
+
+
+@pytest.mark.parametrize("spec", ["", "   "])
+def test_an_empty_spec_argument_is_a_usage_error(spec: str) -> None:
+    result = runner.invoke(cli.app, ["net", spec])
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == (
+        "error: Invalid value for 'SPEC': empty; give a spec file, a shipped name "
+        "(convcost zoo) or -\n"
+    )
