@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from enum import Enum
 from fractions import Fraction
 from typing import Annotated, Any
@@ -172,10 +172,14 @@ def parse_alpha(text: str) -> Fraction:
 # --- writing --------------------------------------------------------------------------------
 
 
-def _emit(text: str, output: str | None, force: bool) -> None:
-    """Print ``text``, or write it to ``output`` whole or not at all (temp file + rename)."""
+def _emit(text: str | Iterable[str], output: str | None, force: bool) -> None:
+    """Print ``text``, or write it to ``output`` whole or not at all (temp file + rename).
+
+    ``text`` may come in pieces (CSV and JSON rows), written as they are made.
+    """
+    pieces = (text,) if isinstance(text, str) else text
     if output is None or output == "-":
-        _write_stdout(text)
+        _write_stdout(pieces)
         return
     import stat
     import tempfile  # ~5 ms at start; only writing a file needs it
@@ -188,7 +192,7 @@ def _emit(text: str, output: str | None, force: bool) -> None:
         # /dev/null, /dev/stdout, a named pipe: write into it, never replace it by a file.
         try:
             with path.open("w", encoding="utf-8", newline="") as handle:
-                handle.write(text)
+                handle.writelines(pieces)
         except OSError as error:
             raise ConvcostError(f"cannot write: {error.strerror or error}", path=output) from None
         return
@@ -198,7 +202,7 @@ def _emit(text: str, output: str | None, force: bool) -> None:
     try:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
+            handle.writelines(pieces)
             handle.flush()
             os.fsync(handle.fileno())
         umask = os.umask(0)
@@ -220,10 +224,10 @@ def _emit(text: str, output: str | None, force: bool) -> None:
             os.unlink(tmp)
 
 
-def _write_stdout(text: str) -> None:
-    """Print ``text``; a reader that went away (``| head``) ends the command quietly."""
+def _write_stdout(pieces: Iterable[str]) -> None:
+    """Print ``pieces``; a reader that went away (``| head``) ends the command quietly."""
     try:
-        sys.stdout.write(text)
+        sys.stdout.writelines(pieces)
         sys.stdout.flush()
     except BrokenPipeError:
         # Python would complain again when it flushes stdout at exit: point it at devnull.
@@ -365,7 +369,7 @@ def formula(
     from convcost.report.formula import render
 
     kinds = FormulaKind.ALL if kind is None else (kind.value,)
-    _write_stdout(render({name: derive(name) for name in kinds}, latex=latex))
+    _write_stdout([render({name: derive(name) for name in kinds}, latex=latex)])
 
 
 @app.command()
@@ -422,7 +426,7 @@ def net(
         path, shown = spec_module.resolve(spec)
         loaded = spec_module.load(path, shown=shown)
     report = walk(loaded, alpha=width, resolution=size)
-    _emit(renderer(fmt).network(report, by_type=by_type), output, force)
+    _emit(renderer(fmt).network_chunks(report, by_type=by_type), output, force)
 
 
 @app.command()

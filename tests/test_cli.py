@@ -367,7 +367,7 @@ def test_a_reader_that_goes_away_ends_quietly(monkeypatch: pytest.MonkeyPatch) -
     """`convcost net big.yaml | head`: when the pipe closes, exit 1 without a traceback."""
 
     class ClosedPipe:
-        def write(self, text: str) -> int:
+        def writelines(self, pieces: object) -> None:
             raise BrokenPipeError(32, "Broken pipe")
 
         def fileno(self) -> int:
@@ -375,7 +375,7 @@ def test_a_reader_that_goes_away_ends_quietly(monkeypatch: pytest.MonkeyPatch) -
 
     monkeypatch.setattr(cli.sys, "stdout", ClosedPipe())
     with pytest.raises(SystemExit) as caught:
-        cli._write_stdout("a long report\n")
+        cli._write_stdout(["a long report\n"])
     assert caught.value.code == 1
 
 

@@ -229,3 +229,13 @@ def test_alpha_is_shown_as_typed(typed: str, shown: str) -> None:
     assert _text.title(report) == f"mobilenet_v1, input 224x224x3, alpha {shown}"
     for fmt in Format:
         assert renderer(fmt).network(report, by_type=True)
+
+
+@pytest.mark.parametrize("fmt", list(Format))
+def test_network_chunks_join_to_the_whole_text(fmt: Format, mobilenet: network.Report) -> None:
+    """`convcost net` writes CSV and JSON row by row as they are made; the pieces are the text."""
+    for by_type in (False, True):
+        pieces = list(renderer(fmt).network_chunks(mobilenet, by_type=by_type))
+        assert "".join(pieces) == renderer(fmt).network(mobilenet, by_type=by_type)
+        if fmt in (Format.CSV, Format.JSON) and not by_type:
+            assert len(pieces) > len(mobilenet.rows)  # streamed, not one string

@@ -8,7 +8,7 @@ become strings only here (``_text``).
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING, NoReturn
@@ -38,11 +38,12 @@ class Format(str, Enum):
 
 @dataclass(frozen=True, slots=True)
 class Renderer:
-    """The three renderers of one format."""
+    """The renderers of one format; ``network_chunks`` yields ``network``'s text in pieces."""
 
     network: Callable[..., str]
     comparison: Callable[[Comparison], str]
     zoo: Callable[[Sequence[Report]], str]
+    network_chunks: Callable[..., Iterable[str]]
 
 
 def renderer(fmt: Format) -> Renderer:
@@ -60,4 +61,13 @@ def renderer(fmt: Format) -> Renderer:
             from convcost.report import latex as module  # type: ignore[no-redef]
         case _:
             assert_never(fmt)
-    return Renderer(module.network, module.comparison, module.zoo)
+    # CSV and JSON stream a network row by row; the page formats come whole.
+    chunks = getattr(module, "network_chunks", None) or _whole(module.network)
+    return Renderer(module.network, module.comparison, module.zoo, chunks)
+
+
+def _whole(network: Callable[..., str]) -> Callable[..., Iterable[str]]:
+    def chunks(report: Report, *, by_type: bool = False) -> Iterable[str]:
+        return (network(report, by_type=by_type),)
+
+    return chunks

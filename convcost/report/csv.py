@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+import itertools
+from collections.abc import Iterable, Iterator, Sequence
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
@@ -19,12 +20,19 @@ if TYPE_CHECKING:
     from convcost.network import Report
 
 
-def _write(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+def _lines(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator[str]:
+    """One CSV line at a time, so a 100,000-layer report is never one string in memory."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return buffer.getvalue()
+    for row in itertools.chain([header], rows):
+        writer.writerow(row)
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+
+
+def _write(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    return "".join(_lines(header, rows))
 
 
 def _share(value: Fraction) -> str:
@@ -50,6 +58,11 @@ BY_TYPE_HEADER = ("type", "layers", "params", "params_share", "macs", "macs_shar
 
 def network(report: Report, *, by_type: bool = False) -> str:
     """Per-layer rows and a ``total`` row; with ``by_type``, the breakdown by type instead."""
+    return "".join(network_chunks(report, by_type=by_type))
+
+
+def network_chunks(report: Report, *, by_type: bool = False) -> Iterator[str]:
+    """:func:`network` line by line, for writing as it is made."""
     t = report.totals
     if by_type:
         rows: list[Sequence[Any]] = [
@@ -73,8 +86,9 @@ def network(report: Report, *, by_type: bool = False) -> str:
                 _share(Fraction(1 if t.macs else 0)),
             )
         )
-        return _write(BY_TYPE_HEADER, rows)
-    rows = [
+        yield from _lines(BY_TYPE_HEADER, rows)
+        return
+    layers = (
         (
             row.name,
             row.kind.value,
@@ -90,8 +104,8 @@ def network(report: Report, *, by_type: bool = False) -> str:
             _share(report.share(row)),
         )
         for row in report.rows
-    ]
-    rows.append(
+    )
+    total = (
         (
             "total",
             "",
@@ -105,9 +119,9 @@ def network(report: Report, *, by_type: bool = False) -> str:
             _text.raw(t.macs),
             _text.raw(t.flops),
             _share(Fraction(1 if t.macs else 0)),
-        )
+        ),
     )
-    return _write(NETWORK_HEADER, rows)
+    yield from _lines(NETWORK_HEADER, itertools.chain(layers, total))
 
 
 COMPARISON_HEADER = (

@@ -8,7 +8,7 @@ strings in sympy's spelling, e.g. ``"589824*H*W"``; exact fractions are strings
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
@@ -23,21 +23,26 @@ def _dump(obj: object) -> str:
     return json.dumps(obj, indent=2, ensure_ascii=False) + "\n"
 
 
-def _dump_rows(obj: dict[str, Any], rows: str, items: Iterable[dict[str, Any]]) -> str:
-    """Like ``_dump``, but the list under ``rows`` has one compact object per line.
+def _dump_rows(obj: dict[str, Any], rows: str, items: Iterable[dict[str, Any]]) -> Iterator[str]:
+    """Like ``_dump``, but the list under ``rows`` has one compact object per line, and the
+    text comes a line at a time.
 
-    A 100,000-layer network stays readable with ``grep`` and ``jq``, and is written one row at
-    a time instead of as one nested structure (benchmarks/bench_scale.py).
+    A 100,000-layer network stays readable with ``grep`` and ``jq``, and is written as it is
+    made instead of as one nested structure and one string (benchmarks/bench_scale.py).
     """
-    parts = []
-    for key, value in obj.items():
-        if key == rows:
-            lines = ",\n".join(f"    {json.dumps(item, ensure_ascii=False)}" for item in items)
-            text = f"[\n{lines}\n  ]" if lines else "[]"
-        else:
-            text = json.dumps(value, indent=2, ensure_ascii=False).replace("\n", "\n  ")
-        parts.append(f"  {json.dumps(key)}: {text}")
-    return "{\n" + ",\n".join(parts) + "\n}\n"
+    yield "{"
+    for index, (key, value) in enumerate(obj.items()):
+        yield ",\n" if index else "\n"
+        yield f"  {json.dumps(key)}: "
+        if key != rows:
+            yield json.dumps(value, indent=2, ensure_ascii=False).replace("\n", "\n  ")
+            continue
+        yield "["
+        count = 0
+        for count, item in enumerate(items, start=1):
+            yield f"{',' if count > 1 else ''}\n    {json.dumps(item, ensure_ascii=False)}"
+        yield "\n  ]" if count else "]"
+    yield "\n}\n"
 
 
 def _shape(value: Sequence[Any]) -> list[int | str]:
@@ -110,6 +115,11 @@ def _network(report: Report) -> dict[str, Any]:
 
 def network(report: Report, *, by_type: bool = False) -> str:
     """The whole report; ``by_type`` changes nothing here, JSON always carries both views."""
+    return "".join(network_chunks(report, by_type=by_type))
+
+
+def network_chunks(report: Report, *, by_type: bool = False) -> Iterator[str]:
+    """:func:`network` a piece at a time, one layer per line, for writing as it is made."""
     return _dump_rows(_network(report), "layers", (_layer(report, row) for row in report.rows))
 
 
