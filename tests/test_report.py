@@ -199,25 +199,17 @@ def test_plain_table_draws_what_rich_draws(name: str) -> None:
     from convcost.report import table
 
     report = network.walk(spec.load(spec.resolve(name)[0]))
-    layers = (
-        _text.NETWORK_HEADER,
-        _text.NETWORK_NUMERIC,
-        [_text.network_cells(report, row) for row in report.rows],
-        _text.network_footer(report),
-    )
-    assert table._plain_table(*layers) + "\n" == table._print(table._table(*layers))
+    layers = _text.layers_grid(report)
+    assert table._plain_table(layers) + "\n" == table._print(table._table(layers))
 
 
 def test_plain_table_measures_wide_characters() -> None:
     from convcost.report import table
 
-    layers = (
-        ("name", "MACs"),
-        frozenset({"MACs"}),
-        [("层一", "1,024"), ("b", "7")],
-        ("total", "1,031"),
+    layers = _text.Grid(
+        ("name", "MACs"), frozenset({"MACs"}), [("层一", "1,024"), ("b", "7")], ("total", "1,031")
     )
-    assert table._plain_table(*layers) + "\n" == table._print(table._table(*layers))
+    assert table._plain_table(layers) + "\n" == table._print(table._table(layers))
 
 
 @pytest.mark.parametrize(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
@@ -222,3 +223,48 @@ def zoo_cells(report: Report) -> tuple[str, ...]:
         human(t.macs),
         report.source or "",
     )
+
+
+# --- grids: the tables the page renderers draw ----------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Grid:
+    """One table's text before it is drawn: the table, Markdown and LaTeX renderers draw the
+    same grids, each in its own markup."""
+
+    header: Sequence[str]
+    numeric: frozenset[str]
+    rows: Sequence[Sequence[str]]
+    footer: Sequence[str] | None = None
+
+
+def layers_grid(report: Report) -> Grid:
+    """One row per layer, the totals in the footer."""
+    cells = [network_cells(report, row) for row in report.rows]
+    return Grid(NETWORK_HEADER, NETWORK_NUMERIC, cells, network_footer(report))
+
+
+def by_type_grid(report: Report) -> Grid:
+    """MobileNet's Table 2: params and MACs by layer type."""
+    return Grid(BY_TYPE_HEADER, BY_TYPE_NUMERIC, by_type_rows(report), by_type_footer(report))
+
+
+def totals_grid(report: Report) -> Grid:
+    """params, buffers, MACs, FLOPs."""
+    return Grid(("total", "value"), frozenset({"value"}), totals_lines(report))
+
+
+def comparison_grid(c: Comparison) -> Grid:
+    """The four kinds of one layer."""
+    return Grid(COMPARISON_HEADER, COMPARISON_NUMERIC, [comparison_cells(row) for row in c.rows])
+
+
+def zoo_grid(reports: Sequence[Report]) -> Grid:
+    """The shipped specs."""
+    return Grid(ZOO_HEADER, ZOO_NUMERIC, [zoo_cells(r) for r in reports])
+
+
+def ratio_grid(c: Comparison) -> Grid:
+    """R = separable / standard, exact and as a decimal."""
+    return Grid(("R = separable / standard", "value"), frozenset(), ratio_lines(c))

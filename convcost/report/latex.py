@@ -31,12 +31,8 @@ def escape(text: str) -> str:
     return out.replace("·", r"$\cdot$")
 
 
-def _table(
-    header: Sequence[str],
-    numeric: frozenset[str],
-    rows: Sequence[Sequence[str]],
-    footer: Sequence[str] | None = None,
-) -> str:
+def _table(grid: _text.Grid) -> str:
+    header, numeric, rows, footer = grid.header, grid.numeric, grid.rows, grid.footer
     spec = "".join("r" if name in numeric else "l" for name in header)
     lines = [
         f"\\begin{{tabular}}{{{spec}}}",
@@ -55,23 +51,8 @@ def network(report: Report, *, by_type: bool = False) -> str:
     """Per-layer tabular with a total row, totals, breakdown by type; needs ``booktabs``."""
     parts = [f"% {escape(_text.title(report))}", f"% {escape(_text.CONVENTION_NOTE)}\n"]
     if not by_type:
-        parts.append(
-            _table(
-                _text.NETWORK_HEADER,
-                _text.NETWORK_NUMERIC,
-                [_text.network_cells(report, row) for row in report.rows],
-                _text.network_footer(report),
-            )
-        )
-    parts.append(_table(("total", "value"), frozenset({"value"}), _text.totals_lines(report)))
-    parts.append(
-        _table(
-            _text.BY_TYPE_HEADER,
-            _text.BY_TYPE_NUMERIC,
-            _text.by_type_rows(report),
-            _text.by_type_footer(report),
-        )
-    )
+        parts.append(_table(_text.layers_grid(report)))
+    parts += [_table(_text.totals_grid(report)), _table(_text.by_type_grid(report))]
     return "\n".join(parts)
 
 
@@ -81,12 +62,8 @@ def comparison(c: Comparison) -> str:
         [
             f"% convcost layer: {escape(_text.comparison_title(c))}",
             f"% {escape(_text.CONVENTION_NOTE)}\n",
-            _table(
-                _text.COMPARISON_HEADER,
-                _text.COMPARISON_NUMERIC,
-                [_text.comparison_cells(row) for row in c.rows],
-            ),
-            _table(("R = separable / standard", "value"), frozenset(), _text.ratio_lines(c)),
+            _table(_text.comparison_grid(c)),
+            _table(_text.ratio_grid(c)),
         ]
     )
 
@@ -96,6 +73,6 @@ def zoo(reports: Sequence[Report]) -> str:
     return "\n".join(
         [
             f"% {escape(_text.CONVENTION_NOTE)}\n",
-            _table(_text.ZOO_HEADER, _text.ZOO_NUMERIC, [_text.zoo_cells(r) for r in reports]),
+            _table(_text.zoo_grid(reports)),
         ]
     )

@@ -22,34 +22,25 @@ WIDTH = 200  # wide enough that a table keeps its natural width instead of wrapp
 RICH_ROWS = 1_000
 
 
-def _table(
-    header: Sequence[str],
-    numeric: frozenset[str],
-    rows: Sequence[Sequence[str]],
-    footer: Sequence[str] | None = None,
-) -> Table:
-    table = Table(show_footer=footer is not None)
-    for i, name in enumerate(header):
+def _table(grid: _text.Grid) -> Table:
+    table = Table(show_footer=grid.footer is not None)
+    for i, name in enumerate(grid.header):
         table.add_column(
             name,
-            justify="right" if name in numeric else "left",
-            footer=footer[i] if footer is not None else "",
+            justify="right" if name in grid.numeric else "left",
+            footer=grid.footer[i] if grid.footer is not None else "",
         )
-    for row in rows:
+    for row in grid.rows:
         table.add_row(*row)
     return table
 
 
-def _plain_table(
-    header: Sequence[str],
-    numeric: frozenset[str],
-    rows: Sequence[Sequence[str]],
-    footer: Sequence[str] | None = None,
-) -> str:
-    """What rich prints for ``_table(...)`` with its default HEAVY_HEAD box, one pass per row.
+def _plain_table(grid: _text.Grid) -> str:
+    """What rich prints for ``_table(grid)`` with its default HEAVY_HEAD box, one pass per row.
 
     Cells never wrap: a table wider than the console is as wide as its widest row.
     """
+    header, numeric, rows, footer = grid.header, grid.numeric, grid.rows, grid.footer
     widths = [cell_len(name) for name in header]
     for row in [*rows, *([footer] if footer is not None else [])]:
         for i, cell in enumerate(row):
@@ -96,35 +87,21 @@ def _totals(report: Report) -> str:
 
 def network(report: Report, *, by_type: bool = False) -> str:
     """Per-layer table (totals in the footer), totals, breakdown by type, convention."""
-    breakdown = _table(
-        _text.BY_TYPE_HEADER,
-        _text.BY_TYPE_NUMERIC,
-        _text.by_type_rows(report),
-        _text.by_type_footer(report),
-    )
+    breakdown = _table(_text.by_type_grid(report))
     tail: list[Table | str] = [_totals(report), "By layer type", breakdown, _text.CONVENTION_NOTE]
     if by_type:
         return _print(_text.title(report), *tail)
-    layers = (
-        _text.NETWORK_HEADER,
-        _text.NETWORK_NUMERIC,
-        [_text.network_cells(report, row) for row in report.rows],
-        _text.network_footer(report),
-    )
+    layers = _text.layers_grid(report)
     if len(report.rows) <= RICH_ROWS:
-        return _print(_text.title(report), _table(*layers), *tail)
+        return _print(_text.title(report), _table(layers), *tail)
     # Joined outside rich: printing a 100,000-line string through a Console is as slow as
     # laying out the table.
-    return f"{_text.title(report)}\n{_plain_table(*layers)}\n{_print(*tail)}"
+    return f"{_text.title(report)}\n{_plain_table(layers)}\n{_print(*tail)}"
 
 
 def comparison(c: Comparison) -> str:
     """The four kinds side by side, then R."""
-    kinds = _table(
-        _text.COMPARISON_HEADER,
-        _text.COMPARISON_NUMERIC,
-        [_text.comparison_cells(row) for row in c.rows],
-    )
+    kinds = _table(_text.comparison_grid(c))
     ratio = "\n".join(f"  {name:<16}{value}" for name, value in _text.ratio_lines(c))
     return _print(
         _text.comparison_title(c),
@@ -137,6 +114,6 @@ def comparison(c: Comparison) -> str:
 def zoo(reports: Sequence[Report]) -> str:
     """The shipped specs: input, params, buffers, MACs."""
     return _print(
-        _table(_text.ZOO_HEADER, _text.ZOO_NUMERIC, [_text.zoo_cells(r) for r in reports]),
+        _table(_text.zoo_grid(reports)),
         _text.CONVENTION_NOTE,
     )
