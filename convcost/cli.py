@@ -15,7 +15,6 @@ import contextlib
 import os
 import sys
 from collections.abc import Iterable, Sequence
-from enum import Enum
 from fractions import Fraction
 from typing import Annotated, Any
 
@@ -339,21 +338,10 @@ def layer(
     _emit(renderer(fmt).comparison(result), output, force)
 
 
-class FormulaChoice(str, Enum):
-    """The kinds ``convcost formula`` prints (formulas.FormulaKind)."""
-
-    STANDARD = FormulaKind.STANDARD
-    DEPTHWISE = FormulaKind.DEPTHWISE
-    POINTWISE = FormulaKind.POINTWISE
-    SEPARABLE = FormulaKind.SEPARABLE
-    RATIO = FormulaKind.RATIO
-    OUTPUT_SIZE = FormulaKind.OUTPUT_SIZE
-
-
 @app.command()
 def formula(
     kind: Annotated[
-        FormulaChoice | None,
+        FormulaKind | None,
         typer.Argument(case_sensitive=False, help="Which formulas; all when left out."),
     ] = None,
     latex: Annotated[bool, typer.Option("--latex", help="Print LaTeX.")] = False,
@@ -368,8 +356,8 @@ def formula(
     from convcost.formulas import derive
     from convcost.report.formula import render
 
-    kinds = FormulaKind.ALL if kind is None else (kind.value,)
-    _write_stdout([render({name: derive(name) for name in kinds}, latex=latex)])
+    kinds = list(FormulaKind) if kind is None else [kind]
+    _write_stdout([render({k.value: derive(k) for k in kinds}, latex=latex)])
 
 
 @app.command()

@@ -22,6 +22,7 @@ Sources: Howard et al., "MobileNets" (2017), section 3.1, equations (1)-(5); San
 
 from __future__ import annotations
 
+from enum import Enum
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
@@ -209,7 +210,7 @@ def separable_ratio(cout: int, kh: int, kw: int) -> Fraction:
 # --- symbolic entry points (the only places that import sympy) -------------------------------
 
 
-class FormulaKind:
+class FormulaKind(str, Enum):
     """The names ``convcost formula`` accepts, in the order it prints them."""
 
     STANDARD = "standard"
@@ -218,7 +219,6 @@ class FormulaKind:
     SEPARABLE = "separable"
     RATIO = "ratio"
     OUTPUT_SIZE = "output-size"
-    ALL = (STANDARD, DEPTHWISE, POINTWISE, SEPARABLE, RATIO, OUTPUT_SIZE)
 
 
 def symbols() -> dict[str, sympy.Symbol]:
@@ -247,7 +247,7 @@ def symbols() -> dict[str, sympy.Symbol]:
     return {key: sympy.Symbol(name, positive=True, integer=True) for key, name in names.items()}
 
 
-def derive(kind: str) -> dict[str, sympy.Expr]:
+def derive(kind: FormulaKind | str) -> dict[str, sympy.Expr]:
     """The formulas of one kind of convolution, derived from the functions above with symbols.
 
     ``kind`` is one of :class:`FormulaKind`. Simplification is targeted (``cancel``, ``apart``),

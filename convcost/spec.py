@@ -291,25 +291,27 @@ _STR_TAG = "tag:yaml.org,2002:str"
 _NULL_TAG = "tag:yaml.org,2002:null"
 
 
-def _scalar(node: yaml.Node) -> Any:
+def _scalar(node: yaml.ScalarNode) -> Any:
     """The Python value of a scalar node under YAML 1.1 safe rules."""
-    value = yaml.SafeLoader.construct_scalar(_CONSTRUCTOR, node)  # type: ignore[arg-type]
-    tag = node.tag
-    if tag == _INT_TAG:
-        return yaml.SafeLoader.construct_yaml_int(_CONSTRUCTOR, node)  # type: ignore[arg-type]
-    if tag == _FLOAT_TAG:
-        return yaml.SafeLoader.construct_yaml_float(_CONSTRUCTOR, node)  # type: ignore[arg-type]
-    if tag == _BOOL_TAG:
-        return yaml.SafeLoader.construct_yaml_bool(_CONSTRUCTOR, node)  # type: ignore[arg-type]
-    if tag == _NULL_TAG:
+    if node.tag == _STR_TAG:
+        return node.value
+    if node.tag == _NULL_TAG:
         return None
-    if tag == _STR_TAG:
-        return value
-    shown = tag.replace("tag:yaml.org,2002:", "!!", 1)
-    raise ConvcostError(f"YAML tags such as '{shown}' are not allowed in a spec", line=_line(node))
+    construct = _CONSTRUCT.get(node.tag)
+    if construct is None:
+        shown = node.tag.replace("tag:yaml.org,2002:", "!!", 1)
+        raise ConvcostError(
+            f"YAML tags such as '{shown}' are not allowed in a spec", line=_line(node)
+        )
+    return construct(_CONSTRUCTOR, node)
 
 
 _CONSTRUCTOR = yaml.SafeLoader("")
+_CONSTRUCT = {
+    _INT_TAG: yaml.SafeLoader.construct_yaml_int,
+    _FLOAT_TAG: yaml.SafeLoader.construct_yaml_float,
+    _BOOL_TAG: yaml.SafeLoader.construct_yaml_bool,
+}
 
 
 def _describe(node: yaml.Node) -> str:
