@@ -267,6 +267,8 @@ def _expand_inverted_residual(
     cout = width.channels(f["cout"], entry.scale)
     if "t" in f:
         expanded = round(cin * f["t"])  # torchvision: int(round(inp * expand_ratio))
+        if expanded < 1:
+            raise ConvcostError(f"expanding {cin} channels by t={f['t']:g} leaves none", field="t")
     else:
         expanded = width.channels(f["exp"], entry.scale)
     stride = _stride(f, first)

@@ -11,10 +11,14 @@ only for symbolic answers), so that a start costs little more than importing typ
 
 from __future__ import annotations
 
+import codecs
 import contextlib
+import errno
+import io
 import os
+import re
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from fractions import Fraction
 from typing import Annotated, Any
 
@@ -29,6 +33,11 @@ from convcost.report import Format, renderer
 # The loader's bound on any size (spec.MAX_SIZE, checked equal by tests), applied to flags too;
 # a literal so that `convcost layer` need not import the YAML loader.
 MAX_SIZE = 2**24
+# --alpha: width multipliers in papers run from 0.25 to about 4 (MobileNet, EfficientNet).
+ALPHA_MIN = Fraction(1, 1000)
+ALPHA_MAX = 100
+# A number on the command line is at most this long, checked before anything parses it.
+MAX_NUMBER_TEXT = 32
 
 
 class _Group(TyperGroup):
@@ -66,7 +75,7 @@ class _Group(TyperGroup):
 
 def _fail(message: str, code: int) -> None:
     text = " ".join(message.split())
-    if text:  # empty when click has printed the help for a bare `convcost`
+    if text and sys.stderr is not None:  # empty when click has printed the help
         sys.stderr.write(f"error: {text}\n")
     sys.exit(code)
 
@@ -87,7 +96,7 @@ app = typer.Typer(
 
 def _version(value: bool) -> None:
     if value:
-        sys.stdout.write(f"convcost {__version__}\n")
+        _write_stdout([f"convcost {__version__}\n"])
         raise typer.Exit()
 
 
@@ -105,6 +114,27 @@ def _root(
 
 # --- flag parsing ---------------------------------------------------------------------------
 
+
+def _bad(flag: str, message: str) -> typer.BadParameter:
+    return typer.BadParameter(message, param_hint=f"'{flag}'")
+
+
+def _clipped(text: str) -> str:
+    """``text`` quoted for a message, cut short: a flag's value can be megabytes long."""
+    return repr(text) if len(text) <= MAX_NUMBER_TEXT else f"{text[:MAX_NUMBER_TEXT]!r}..."
+
+
+def _output_flag(output: str | None) -> str | None:
+    """``--output`` names a file (or is ``-``), checked before any work is done."""
+    if output is None or output == "-":
+        return output
+    if not output:
+        raise _bad("--output", "empty; give a file name, or - for stdout")
+    if os.path.basename(output) in ("", ".", ".."):  # newdir/ would become a file 'newdir'
+        raise _bad("--output", f"{output} names a folder; give a file name")
+    return output
+
+
 FormatOption = Annotated[
     Format, typer.Option("--format", "-f", case_sensitive=False, help="Output format.")
 ]
@@ -115,16 +145,15 @@ OutputOption = Annotated[
         "-o",
         metavar="FILE",
         help="Write to FILE (whole or not at all) instead of stdout; '-' means stdout.",
+        callback=_output_flag,
     ),
 ]
 ForceOption = Annotated[bool, typer.Option("--force", help="Replace FILE if it exists.")]
 
 
-def _bad(flag: str, message: str) -> typer.BadParameter:
-    return typer.BadParameter(message, param_hint=f"'{flag}'")
-
-
 def _positive(text: str, flag: str, minimum: int = 1) -> int:
+    if len(text.strip()) > MAX_NUMBER_TEXT:
+        raise _bad(flag, f"{_clipped(text.strip())} is longer than {MAX_NUMBER_TEXT} characters")
     try:
         value = int(text, 10)
     except ValueError:
@@ -144,7 +173,7 @@ def parse_pair(text: str, flag: str, minimum: int = 1) -> tuple[int, int]:
         return value, value
     if len(parts) == 2 and all(parts):
         return _positive(parts[0], flag, minimum), _positive(parts[1], flag, minimum)
-    raise _bad(flag, f"{text!r} is not a number or an HxW pair such as 1x7")
+    raise _bad(flag, f"{_clipped(text)} is not a number or an HxW pair such as 1x7")
 
 
 def parse_padding(text: str) -> tuple[int, int] | str:
@@ -153,18 +182,37 @@ def parse_padding(text: str) -> tuple[int, int] | str:
     if word in ("same", "valid"):
         return word
     if word and word[0].isalpha():
-        raise _bad("--padding", f"{text!r} is not 'same', 'valid', a number or an HxW pair")
+        raise _bad("--padding", f"{_clipped(text)} is not 'same', 'valid', a number or an HxW pair")
     return parse_pair(text, "--padding", minimum=0)
 
 
+_ALPHA = re.compile(
+    r"(?P<sign>[+-]?)(?:(?P<num>[0-9]+)/(?P<den>[0-9]+)"
+    r"|(?P<mantissa>[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE](?P<exp>[+-]?[0-9]+))?)"
+)
+
+
 def parse_alpha(text: str) -> Fraction:
-    """A width multiplier such as ``0.75`` or ``3/4``, exactly."""
-    try:
-        value = Fraction(text.strip())
-    except (ValueError, ZeroDivisionError):
-        raise _bad("--alpha", f"{text!r} is not a number such as 0.75") from None
-    if value <= 0:
-        raise _bad("--alpha", f"{text} must be positive")
+    """A width multiplier such as ``0.75`` or ``3/4``, exactly, from ALPHA_MIN to ALPHA_MAX.
+
+    The text is bounded before ``Fraction`` sees it: ``Fraction("1e100000000")`` builds an
+    integer of 10^8 digits, and ``1e307`` overflows later where channels become floats.
+    """
+    word = text.strip()
+    if len(word) > MAX_NUMBER_TEXT:
+        raise _bad("--alpha", f"{_clipped(word)} is longer than {MAX_NUMBER_TEXT} characters")
+    match = _ALPHA.fullmatch(word)
+    if match is None or (match["den"] is not None and not match["den"].strip("0")):
+        raise _bad("--alpha", f"{_clipped(text)} is not a number such as 0.75")
+    if match["sign"] == "-" or not (match["num"] or match["mantissa"]).strip("0."):
+        raise _bad("--alpha", f"{word} must be positive")
+    # At most 32 digits: beyond +-100 the exponent alone puts the value out of range.
+    exponent = int(match["exp"] or 0)
+    value = None if abs(exponent) > 100 else Fraction(word)
+    if exponent > 100 or (value is not None and value > ALPHA_MAX):
+        raise _bad("--alpha", f"{word} is larger than {ALPHA_MAX}")
+    if value is None or value < ALPHA_MIN:
+        raise _bad("--alpha", f"{word} is smaller than {float(ALPHA_MIN)}")
     return value
 
 
@@ -174,32 +222,44 @@ def parse_alpha(text: str) -> Fraction:
 def _emit(text: str | Iterable[str], output: str | None, force: bool) -> None:
     """Print ``text``, or write it to ``output`` whole or not at all (temp file + rename).
 
-    ``text`` may come in pieces (CSV and JSON rows), written as they are made.
+    ``text`` may come in pieces (CSV and JSON rows), written as they are made. A device or a
+    named pipe that exists is written into, never replaced by a file (``-o /dev/null``).
     """
     pieces = (text,) if isinstance(text, str) else text
     if output is None or output == "-":
         _write_stdout(pieces)
         return
     import stat
+
+    try:
+        mode: int | None = os.stat(output).st_mode
+    except FileNotFoundError:  # nothing there (a broken link: os.link below refuses it)
+        mode = None
+    except OSError as error:  # a name too long, a link loop, a folder we may not search
+        raise _unwritable(error, output) from None
+    if mode is not None and stat.S_ISDIR(mode):
+        raise ConvcostError("is a directory", path=output)
+    if mode is not None and not stat.S_ISREG(mode):
+        _write_into(pieces, output, fifo=stat.S_ISFIFO(mode))
+        return
+    if mode is not None and not force:
+        raise _bad("--output", f"{output} exists; add --force to replace it")
+    with _signals_unwind():
+        _write_whole(pieces, output, force)
+
+
+def _write_whole(pieces: Iterable[str], output: str, force: bool) -> None:
+    """Write to a hidden temp file beside ``output``, then rename it into place."""
     import tempfile  # ~5 ms at start; only writing a file needs it
     from pathlib import Path
 
     path = Path(output)
-    if path.is_dir():
-        raise ConvcostError("is a directory", path=output)
-    if path.exists() and not stat.S_ISREG(path.stat().st_mode):
-        # /dev/null, /dev/stdout, a named pipe: write into it, never replace it by a file.
-        try:
-            with path.open("w", encoding="utf-8", newline="") as handle:
-                handle.writelines(pieces)
-        except OSError as error:
-            raise ConvcostError(f"cannot write: {error.strerror or error}", path=output) from None
-        return
-    if path.exists() and not force:
-        raise _bad("--output", f"{output} exists; add --force to replace it")
     tmp: str | None = None
     try:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        with _signals_held():  # none may fall between creating the file and naming it
+            # The name is cut short so that the temp file's name fits where output's does.
+            prefix = f".{path.name[:48]}."
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=prefix, suffix=".tmp")
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             handle.writelines(pieces)
             handle.flush()
@@ -217,21 +277,122 @@ def _emit(text: str | Iterable[str], output: str | None, force: bool) -> None:
             except OSError:  # a file system without hard links
                 os.replace(tmp, path)
     except OSError as error:
-        raise ConvcostError(f"cannot write: {error.strerror or error}", path=output) from None
+        raise _unwritable(error, output) from None
     finally:
         if tmp is not None and os.path.exists(tmp):
             os.unlink(tmp)
 
 
-def _write_stdout(pieces: Iterable[str]) -> None:
-    """Print ``pieces``; a reader that went away (``| head``) ends the command quietly."""
+def _write_into(pieces: Iterable[str], output: str, *, fifo: bool) -> None:
+    """Write into an existing device or named pipe.
+
+    Opened non-blocking: a named pipe that nothing reads is an error at once, where a plain
+    open would wait for a reader forever. Once open, writes wait for the reader as on any pipe.
+    """
+    nonblocking = getattr(os, "O_NONBLOCK", 0)
     try:
-        sys.stdout.writelines(pieces)
-        sys.stdout.flush()
+        fd = os.open(output, os.O_WRONLY | nonblocking | getattr(os, "O_CLOEXEC", 0))
+    except OSError as error:
+        if fifo and error.errno == errno.ENXIO:
+            raise ConvcostError(
+                "is a named pipe that nothing reads; start its reader first", path=output
+            ) from None
+        raise _unwritable(error, output) from None
+    try:
+        if nonblocking:
+            os.set_blocking(fd, True)
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.writelines(pieces)
+    except OSError as error:
+        raise _unwritable(error, output) from None
+
+
+def _unwritable(error: OSError, output: str) -> ConvcostError:
+    return ConvcostError(f"cannot write: {error.strerror or error}", path=output)
+
+
+def _unwinding(signal: Any) -> list[int]:
+    """The signals that unwind a write: SIGTERM, SIGHUP and SIGQUIT where they exist."""
+    return [getattr(signal, n) for n in ("SIGTERM", "SIGHUP", "SIGQUIT") if hasattr(signal, n)]
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold Ctrl-C and the unwinding signals back for a moment; they arrive on leaving."""
+    import signal
+
+    if not hasattr(signal, "pthread_sigmask"):  # Windows
+        yield
+        return
+    held = {signal.SIGINT, *_unwinding(signal)}
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+class _Signalled(BaseException):
+    """SIGTERM, SIGHUP or SIGQUIT came while a file was being written."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+@contextlib.contextmanager
+def _signals_unwind() -> Iterator[None]:
+    """Let SIGTERM, SIGHUP and SIGQUIT unwind the code inside, then die of the same signal.
+
+    By default these signals end the process on the spot, leaving the hidden temp file of a
+    half-written ``--output`` behind. Raised as an exception instead, they pass through the
+    ``finally`` that removes it (as Ctrl-C's KeyboardInterrupt does); then the signal is sent
+    again with its default action, so that the caller sees the usual status (128 + its number
+    in a shell). The handlers are in place for the write only.
+    """
+    import signal
+
+    numbers = _unwinding(signal)
+
+    def unwind(signum: int, frame: object) -> None:
+        for number in numbers:  # a second signal must not cut the cleanup short
+            signal.signal(number, signal.SIG_IGN)
+        raise _Signalled(signum)
+
+    try:
+        previous = {number: signal.signal(number, unwind) for number in numbers}
+    except ValueError:  # not the main thread, where only the main thread may set handlers
+        yield
+        return
+    try:
+        yield
+    except _Signalled as caught:
+        signal.signal(caught.signum, signal.SIG_DFL)
+        os.kill(os.getpid(), caught.signum)
+        sys.exit(128 + caught.signum)  # not reached where the signal ends the process
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, signal.SIG_DFL if handler is None else handler)
+
+
+def _write_stdout(pieces: Iterable[str]) -> None:
+    """Print ``pieces`` in UTF-8; a reader that went away (``| head``) ends the command quietly.
+
+    Reports are UTF-8 whatever the locale says (``PYTHONIOENCODING=ascii``, an old ``LANG``),
+    as ``--output`` files are: escaping would change names in CSV and JSON.
+    """
+    stdout = sys.stdout
+    if stdout is None:  # started with stdout closed: `convcost zoo >&-`
+        raise ConvcostError("cannot write to stdout: it is closed")
+    if isinstance(stdout, io.TextIOWrapper) and codecs.lookup(stdout.encoding).name != "utf-8":
+        stdout.reconfigure(encoding="utf-8")
+    try:
+        stdout.writelines(pieces)
+        stdout.flush()
     except BrokenPipeError:
         # Python would complain again when it flushes stdout at exit: point it at devnull.
         with contextlib.suppress(OSError, ValueError):
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            os.dup2(os.open(os.devnull, os.O_WRONLY), stdout.fileno())
         sys.exit(1)
     except OSError as error:
         raise ConvcostError(f"cannot write to stdout: {error.strerror or error}") from None
@@ -409,6 +570,8 @@ def net(
     if not spec.strip():
         raise _bad("SPEC", "empty; give a spec file, a shipped name (convcost zoo) or -")
     if spec == "-":
+        if sys.stdin is None:  # started with stdin closed: `convcost net - <&-`
+            raise ConvcostError("cannot read: stdin is closed", path="<stdin>")
         loaded = spec_module.load_stream(sys.stdin.buffer)
     else:
         path, shown = spec_module.resolve(spec)
@@ -434,7 +597,7 @@ def zoo(
 
     reports = []
     for name in spec_module.zoo_names():
-        path, shown = spec_module.resolve(name)
+        path, shown = spec_module.shipped(name)  # never a file of that name in this folder
         reports.append(walk(spec_module.load(path, shown=shown)))
     _emit(renderer(fmt).zoo(reports), output, force)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from convcost import printable
+
 
 class ConvcostError(Exception):
     """A problem with the user's input, located as precisely as we can.
@@ -64,9 +66,6 @@ def _clip(name: str, limit: int = 80) -> str:
 
 
 def _one_line(text: str) -> str:
-    """Escape newlines and other unprintable characters echoed from the input."""
-    if text.isprintable():
-        return text
-    return "".join(
-        ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text
-    )
+    """Escape newlines and other unprintable characters echoed from the input; reports
+    follow the same rule (``convcost.printable``)."""
+    return printable.escape(text)

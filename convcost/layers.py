@@ -244,7 +244,16 @@ def _batchnorm_cost(layer: BatchNorm, shape: Shape) -> Cost:
 
 
 def _pool_cost(layer: Pool, shape: Shape) -> Cost:
+    """PyTorch's MaxPool2d and AvgPool2d refuse padding above half the window."""
     h, w, c = shape
+    if isinstance(layer.padding, tuple):
+        for pad, k in zip(layer.padding, layer.k, strict=True):
+            if 2 * pad > k:
+                raise ConvcostError(
+                    f"{pad} is more than half the {layer.k[0]}x{layer.k[1]} window "
+                    "(PyTorch refuses it)",
+                    field="padding",
+                )
     hout = _window_output(h, layer.k[0], layer.stride[0], layer.padding, 0, what="window")
     wout = _window_output(w, layer.k[1], layer.stride[1], layer.padding, 1, what="window")
     return Cost(output=(hout, wout, c))

@@ -17,9 +17,15 @@ from convcost.blocks import Concat, Node, Prim, Residual, Width, expand
 from convcost.errors import ConvcostError
 from convcost.formulas import CONVENTION, Count, flops
 from convcost.layers import LayerKind, Shape
+from convcost.limits import (
+    ALPHA_MAX,
+    ALPHA_MIN,
+    MAX_NAME_CHARS,
+    MAX_PATH_NAME,
+    MAX_ROWS,
+    MAX_SIZE,
+)
 from convcost.spec import LayerSpec, Spec, paused_gc
-
-MAX_ROWS = 1_000_000  # primitive layers in one report: about 10 s and 1 GB of work
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +143,8 @@ class _Walker:
         # Declared shapes transcribe the paper's table at its own width and resolution.
         self.check_declared = check_declared
         self.rows: list[LayerCost] = []
+        self.names: set[str] = set()
+        self.name_chars = 0
 
     def nodes(
         self,
@@ -185,10 +193,10 @@ class _Walker:
         return shape
 
     def prim(self, layer: L.Layer, shape: Shape, name: str) -> Shape:
-        if len(self.rows) >= MAX_ROWS:
-            raise ConvcostError(f"the network expands to more than {MAX_ROWS:,} layers")
+        self._check_name(name)
         try:
             cost = L.cost(layer, shape)
+            _check_shape(cost.output, channels=layer.kind is not LayerKind.FLATTEN)
         except ConvcostError as error:
             raise error.located(layer=name) from None
         kernel = getattr(layer, "k", None)
@@ -209,6 +217,29 @@ class _Walker:
             )
         )
         return cost.output
+
+    def _check_name(self, name: str) -> None:
+        """Bound the rows and their names before adding one; names are unique."""
+        if len(self.rows) >= MAX_ROWS:
+            raise ConvcostError(f"the network expands to more than {MAX_ROWS:,} layers")
+        if len(name) > MAX_PATH_NAME:
+            raise ConvcostError(
+                f"its full name is {len(name):,} characters long (at most {MAX_PATH_NAME:,})",
+                layer=name,
+            )
+        self.name_chars += len(name)
+        if self.name_chars > MAX_NAME_CHARS:
+            raise ConvcostError(
+                f"the names of the network's layers add up to more than {MAX_NAME_CHARS:,} "
+                "characters; shorten the names of the blocks",
+                layer=name,
+            )
+        if name in self.names:
+            raise ConvcostError(
+                "two layers have this name; give one of the entries another 'name'",
+                layer=name,
+            )
+        self.names.add(name)
 
     def residual(self, node: Residual, shape: Shape, name: str) -> Shape:
         body = self.nodes(node.body, shape, name)
@@ -271,6 +302,18 @@ class _Walker:
         return self.nodes(node.after, merged, name)
 
 
+def _check_shape(shape: Shape, channels: bool) -> None:
+    """A computed size or channel count obeys the loader's bound on any size (``--alpha``,
+    an expansion ratio or a concat can make one that no spec wrote). A flatten's features
+    (H x W x C of bounded sizes) are exempt."""
+    for axis, value in zip("HWC" if channels else "HW", shape, strict=False):
+        if isinstance(value, int) and value > MAX_SIZE:
+            raise ConvcostError(
+                f"the output has {value:,} {'channels' if axis == 'C' else axis} "
+                f"(at most {MAX_SIZE:,})"
+            )
+
+
 def _join(scope: str, name: str) -> str:
     if not name:
         return scope
@@ -297,11 +340,19 @@ def walk(
 ) -> Report:
     """Cost every layer of ``spec``; ``alpha`` scales channels by the spec's width rule and
     ``resolution`` (N, or (H, W)) replaces the input's H and W."""
+    if alpha is not None and not ALPHA_MIN <= alpha <= ALPHA_MAX:
+        raise ConvcostError(
+            f"alpha must be from {float(ALPHA_MIN)} to {ALPHA_MAX}, got {alpha}", field="alpha"
+        )
     h, w, c = spec.input
     if isinstance(resolution, int):
         resolution = (resolution, resolution)
     if resolution is not None:
         h, w = resolution
+        if not (0 < h <= MAX_SIZE and 0 < w <= MAX_SIZE):
+            raise ConvcostError(
+                f"resolution must be 1 to {MAX_SIZE:,}, got {h}x{w}", field="resolution"
+            )
     shape: Shape = (h, w, c)
     declared = alpha is None and (h, w) == spec.input[:2]
     walker = _Walker(Width(alpha, spec.width_rule), spec.path, check_declared=declared)

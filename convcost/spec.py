@@ -17,6 +17,7 @@ import difflib
 import gc
 import os
 import re
+import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -25,13 +26,18 @@ from typing import Any, BinaryIO
 
 import yaml
 
+from convcost import yamltree as Y
 from convcost.errors import ConvcostError
-
-MAX_SIZE = 2**24  # no dimension, channel count or kernel beyond this is meaningful
-MAX_REPEAT = 100_000  # a single entry's n
-MAX_DEPTH = 50  # nesting of containers
-MAX_ENTRIES = 250_000  # entries after repetition (each expands to a few layers)
-MAX_FILE_BYTES = 16 * 2**20  # a 250,000-entry spec is about 12 MB
+from convcost.limits import (
+    MAX_DEPTH,
+    MAX_ENTRIES,
+    MAX_FILE_BYTES,
+    MAX_INT_TEXT,
+    MAX_NAME,
+    MAX_PATH_NAME,
+    MAX_REPEAT,
+    MAX_SIZE,
+)
 
 ACTIVATIONS = (
     "relu",
@@ -211,31 +217,11 @@ class Spec:
 # --- YAML with positions --------------------------------------------------------------------
 
 
-class _Loader(yaml.SafeLoader):
-    """PyYAML's safe loader that refuses anchors and aliases (billion laughs)."""
-
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()  # type: ignore[no-untyped-call]
-            raise ConvcostError(
-                "aliases (*name) are not allowed in a spec; use 'defaults' or 'n' to repeat",
-                line=event.start_mark.line + 1,
-            )
-        event = self.peek_event()  # type: ignore[no-untyped-call]
-        anchor = getattr(event, "anchor", None)
-        if anchor is not None:
-            raise ConvcostError(
-                f"anchors (&{anchor}) are not allowed in a spec; use 'defaults' or 'n' to repeat",
-                line=event.start_mark.line + 1,
-            )
-        return super().compose_node(parent, index)
-
-
 @contextmanager
 def paused_gc() -> Iterator[None]:
     """Pause the cyclic garbage collector while building many acyclic objects.
 
-    Composing a 100,000-layer spec creates about a million YAML nodes; with the collector
+    Loading a 100,000-layer spec creates about a million YAML nodes; with the collector
     running the time grows faster than the size (4.6 s instead of 1.5 s, benchmarks/).
     """
     enabled = gc.isenabled()
@@ -247,36 +233,8 @@ def paused_gc() -> Iterator[None]:
             gc.enable()
 
 
-def _compose(text: str) -> yaml.Node | None:
-    """The YAML node tree of ``text``, with positions.
-
-    libyaml's composer (when PyYAML has it) is about ten times faster and caps nesting at 1,000
-    levels; the pure-Python one, with :class:`_Loader`'s refusal of anchors and aliases, is used
-    whenever the text could hold an anchor or an alias at all.
-    """
-    fast = yaml.__with_libyaml__ and "&" not in text and "*" not in text
-    with paused_gc():
-        if fast:
-            try:
-                return _compose_with(yaml.CSafeLoader, text)
-            except yaml.MarkedYAMLError as error:
-                if "nesting depth" in str(error.problem):
-                    raise
-                # Fall through: the pure-Python parser words syntax errors the same on every
-                # platform, with or without libyaml.
-        return _compose_with(_Loader, text)
-
-
-def _compose_with(loader_class: Any, text: str) -> yaml.Node | None:
-    loader = loader_class(text)
-    try:
-        return loader.get_single_node()  # type: ignore[no-any-return]
-    finally:
-        loader.dispose()
-
-
-def _line(node: yaml.Node) -> int:
-    return int(node.start_mark.line) + 1
+def _line(node: Y.Node) -> int:
+    return node.line
 
 
 def _suggest(word: str, choices: Sequence[str]) -> str:
@@ -284,26 +242,49 @@ def _suggest(word: str, choices: Sequence[str]) -> str:
     return f"; did you mean '{close[0]}'?" if close else ""
 
 
-_INT_TAG = "tag:yaml.org,2002:int"
-_FLOAT_TAG = "tag:yaml.org,2002:float"
-_BOOL_TAG = "tag:yaml.org,2002:bool"
-_STR_TAG = "tag:yaml.org,2002:str"
-_NULL_TAG = "tag:yaml.org,2002:null"
+_INT_TAG = Y.INT
+_FLOAT_TAG = Y.FLOAT
+_BOOL_TAG = Y.BOOL
+_STR_TAG = Y.STR
+_NULL_TAG = Y.NULL
 
 
-def _scalar(node: yaml.ScalarNode) -> Any:
-    """The Python value of a scalar node under YAML 1.1 safe rules."""
+def _scalar(
+    node: Y.Scalar, ctx: _Context, layer: str | None = None, name: str | None = None
+) -> Any:
+    """The Python value of a scalar node under YAML 1.1 safe rules.
+
+    A date, ``<<`` or ``=`` (which YAML 1.1 reads as a timestamp, a merge key or a value key)
+    stays its text, so that the field that wanted a number says what it got.
+    """
     if node.tag == _STR_TAG:
         return node.value
     if node.tag == _NULL_TAG:
         return None
     construct = _CONSTRUCT.get(node.tag)
     if construct is None:
-        shown = node.tag.replace("tag:yaml.org,2002:", "!!", 1)
-        raise ConvcostError(
-            f"YAML tags such as '{shown}' are not allowed in a spec", line=_line(node)
-        )
-    return construct(_CONSTRUCTOR, node)
+        return node.value
+    text = node.value
+    if node.tag == _INT_TAG:
+        if len(text) > MAX_INT_TEXT:
+            raise ctx.error(
+                f"'{_clip(text)}' has {len(text):,} characters, too large for any count",
+                node,
+                layer=layer,
+                field=name,
+            )
+        if text.isascii() and text.isdigit() and text[0] != "0":
+            return int(text)  # the common case, without PyYAML's sign, base and '_' handling
+    try:
+        return construct(_CONSTRUCTOR, yaml.ScalarNode(node.tag, text))
+    except (ArithmeticError, LookupError, ValueError, TypeError):  # whatever the text holds
+        what = {_INT_TAG: "an integer", _FLOAT_TAG: "a number", _BOOL_TAG: "true or false"}
+        raise ctx.error(
+            f"'{_clip(text)}' is tagged {Y.shown_tag(node.tag)} but is not {what[node.tag]}",
+            node,
+            layer=layer,
+            field=name,
+        ) from None
 
 
 _CONSTRUCTOR = yaml.SafeLoader("")
@@ -314,11 +295,11 @@ _CONSTRUCT = {
 }
 
 
-def _describe(node: yaml.Node) -> str:
+def _describe(node: Y.Node) -> str:
     """How a value reads in an error message: its text and, if surprising, what YAML made of it."""
-    if isinstance(node, yaml.MappingNode):
+    if isinstance(node, Y.Mapping):
         return "a mapping"
-    if isinstance(node, yaml.SequenceNode):
+    if isinstance(node, Y.Sequence):
         count = len(node.value)
         return "an empty list" if not count else f"a list of {count}"
     text = node.value
@@ -328,11 +309,16 @@ def _describe(node: yaml.Node) -> str:
         return f"'{text}' (a boolean in YAML 1.1)"
     if node.tag == _NULL_TAG:
         return "an empty value" if text in ("", "~") else f"'{text}' (null)"
+    if node.tag in _READ_AS:
+        return f"'{_clip(text)}' ({_READ_AS[node.tag]} in YAML 1.1)"
     if node.tag == _STR_TAG and _looks_numeric(text):
         return f"'{text}' (a string in YAML 1.1; write it as a plain integer or with a '.')"
     if node.tag == _STR_TAG:
         return f"'{_clip(text)}' (a string)"
     return f"{text}"
+
+
+_READ_AS = {Y.TIMESTAMP: "a date", Y.MERGE: "a merge key", Y.VALUE: "a value key"}
 
 
 def _clip(text: str, limit: int = 40) -> str:
@@ -353,14 +339,13 @@ def _looks_numeric(text: str) -> bool:
 class _Context:
     """Where we are, for error messages."""
 
-    def __init__(self, path: str | None, text: str = "") -> None:
+    def __init__(self, path: str | None) -> None:
         self.path = path
-        self.text = text
 
     def error(
         self,
         message: str,
-        node: yaml.Node | None = None,
+        node: Y.Node | None = None,
         *,
         layer: str | None = None,
         field: str | None = None,
@@ -378,24 +363,24 @@ class _Context:
 _OCTAL = re.compile(r"[-+]?0[0-7_]+")
 
 
-def _surprising_number(node: yaml.Node, ctx: _Context, layer: str | None, name: str) -> None:
+def _surprising_number(node: Y.Node, ctx: _Context, layer: str | None, name: str) -> None:
     """Refuse YAML 1.1 numbers that read differently than they look: ``017`` is octal (15)
     and ``1:20`` is base 60 (80). YAML 1.2 reads both as other things; neither is a typo we
     should turn silently into a count."""
-    if not isinstance(node, yaml.ScalarNode) or node.tag not in (_INT_TAG, _FLOAT_TAG):
+    if not isinstance(node, Y.Scalar) or node.tag not in (_INT_TAG, _FLOAT_TAG):
         return
     text = node.value
+    value = _scalar(node, ctx, layer, name)
     if ":" in text:
         raise ctx.error(
-            f"'{text}' is a base-60 number in YAML 1.1 (= {_scalar(node)}); write the number "
-            "itself",
+            f"'{text}' is a base-60 number in YAML 1.1 (= {value}); write the number itself",
             node,
             layer=layer,
             field=name,
         )
     if node.tag == _INT_TAG and _OCTAL.fullmatch(text):
         raise ctx.error(
-            f"'{text}' is octal in YAML 1.1 (= {_scalar(node)}); write it without the leading zero",
+            f"'{text}' is octal in YAML 1.1 (= {value}); write it without the leading zero",
             node,
             layer=layer,
             field=name,
@@ -403,7 +388,7 @@ def _surprising_number(node: yaml.Node, ctx: _Context, layer: str | None, name: 
 
 
 def _integer(
-    node: yaml.Node,
+    node: Y.Node,
     ctx: _Context,
     layer: str | None,
     name: str,
@@ -412,7 +397,7 @@ def _integer(
     what: str = "",
 ) -> int:
     _surprising_number(node, ctx, layer, name)
-    value = _scalar(node) if isinstance(node, yaml.ScalarNode) else None
+    value = _scalar(node, ctx, layer, name) if isinstance(node, Y.Scalar) else None
     if isinstance(value, bool) or value is None or not isinstance(value, int | float):
         raise ctx.error(
             f"expected an integer, got {_describe(node)}", node, layer=layer, field=name
@@ -431,7 +416,7 @@ def _integer(
 
 
 def _number(
-    node: yaml.Node,
+    node: Y.Node,
     ctx: _Context,
     layer: str | None,
     name: str,
@@ -440,7 +425,7 @@ def _number(
     maximum: float | None = None,
 ) -> float | int:
     _surprising_number(node, ctx, layer, name)
-    value = _scalar(node) if isinstance(node, yaml.ScalarNode) else None
+    value = _scalar(node, ctx, layer, name) if isinstance(node, Y.Scalar) else None
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ctx.error(f"expected a number, got {_describe(node)}", node, layer=layer, field=name)
     if value != value or value in (float("inf"), float("-inf")):
@@ -460,9 +445,9 @@ def _number(
 
 
 def _pair(
-    node: yaml.Node, ctx: _Context, layer: str | None, name: str, minimum: int = 1
+    node: Y.Node, ctx: _Context, layer: str | None, name: str, minimum: int = 1
 ) -> tuple[int, int]:
-    if isinstance(node, yaml.SequenceNode):
+    if isinstance(node, Y.Sequence):
         if len(node.value) != 2:
             raise ctx.error(
                 f"expected one integer or a pair [h, w], got {len(node.value)} values",
@@ -476,8 +461,8 @@ def _pair(
     return (value, value)
 
 
-def _padding(node: yaml.Node, ctx: _Context, layer: str | None, name: str) -> Any:
-    if isinstance(node, yaml.ScalarNode) and node.tag == _STR_TAG:
+def _padding(node: Y.Node, ctx: _Context, layer: str | None, name: str) -> Any:
+    if isinstance(node, Y.Scalar) and node.tag == _STR_TAG:
         if node.value in ("same", "valid"):
             return node.value
         if not _looks_numeric(node.value):
@@ -491,8 +476,8 @@ def _padding(node: yaml.Node, ctx: _Context, layer: str | None, name: str) -> An
     return _pair(node, ctx, layer, name, minimum=0)
 
 
-def _bool(node: yaml.Node, ctx: _Context, layer: str | None, name: str) -> bool:
-    value = _scalar(node) if isinstance(node, yaml.ScalarNode) else None
+def _bool(node: Y.Node, ctx: _Context, layer: str | None, name: str) -> bool:
+    value = _scalar(node, ctx, layer, name) if isinstance(node, Y.Scalar) else None
     if not isinstance(value, bool):
         raise ctx.error(
             f"expected true or false, got {_describe(node)}", node, layer=layer, field=name
@@ -501,11 +486,11 @@ def _bool(node: yaml.Node, ctx: _Context, layer: str | None, name: str) -> bool:
 
 
 def _choice(
-    node: yaml.Node, ctx: _Context, layer: str | None, name: str, choices: Sequence[str]
+    node: Y.Node, ctx: _Context, layer: str | None, name: str, choices: Sequence[str]
 ) -> str:
-    value = _scalar(node) if isinstance(node, yaml.ScalarNode) else None
+    value = _scalar(node, ctx, layer, name) if isinstance(node, Y.Scalar) else None
     if not isinstance(value, str) or value not in choices:
-        shown = node.value if isinstance(node, yaml.ScalarNode) else _describe(node)
+        shown = node.value if isinstance(node, Y.Scalar) else _describe(node)
         hint = _suggest(shown, choices) if isinstance(shown, str) else ""
         raise ctx.error(
             f"expected one of {', '.join(choices)}, got '{_clip(str(shown))}'{hint}",
@@ -516,12 +501,12 @@ def _choice(
     return value
 
 
-def _act(node: yaml.Node, ctx: _Context, layer: str | None, name: str) -> str | None:
-    if isinstance(node, yaml.ScalarNode) and node.tag == _NULL_TAG:
+def _act(node: Y.Node, ctx: _Context, layer: str | None, name: str) -> str | None:
+    if isinstance(node, Y.Scalar) and node.tag == _NULL_TAG:
         return None
-    if isinstance(node, yaml.ScalarNode) and node.value == "none":
+    if isinstance(node, Y.Scalar) and node.value == "none":
         return None
-    if isinstance(node, yaml.ScalarNode) and node.tag == _BOOL_TAG:
+    if isinstance(node, Y.Scalar) and node.tag == _BOOL_TAG:
         raise ctx.error(
             f"expected an activation name or none, got {_describe(node)}",
             node,
@@ -531,10 +516,10 @@ def _act(node: yaml.Node, ctx: _Context, layer: str | None, name: str) -> str | 
     return _choice(node, ctx, layer, name, (*ACTIVATIONS, "none"))
 
 
-def _scale(node: yaml.Node, ctx: _Context, layer: str | None, name: str) -> bool | str:
-    if isinstance(node, yaml.ScalarNode) and node.tag == _STR_TAG and node.value == "up":
+def _scale(node: Y.Node, ctx: _Context, layer: str | None, name: str) -> bool | str:
+    if isinstance(node, Y.Scalar) and node.tag == _STR_TAG and node.value == "up":
         return "up"
-    value = _scalar(node) if isinstance(node, yaml.ScalarNode) else None
+    value = _scalar(node, ctx, layer, name) if isinstance(node, Y.Scalar) else None
     if not isinstance(value, bool):
         raise ctx.error(
             f"expected true, false or up, got {_describe(node)}", node, layer=layer, field=name
@@ -542,15 +527,15 @@ def _scale(node: yaml.Node, ctx: _Context, layer: str | None, name: str) -> bool
     return value
 
 
-def _shape(node: yaml.Node, ctx: _Context, layer: str | None, name: str) -> tuple[int, int, int]:
-    if not isinstance(node, yaml.SequenceNode) or len(node.value) != 3:
+def _shape(node: Y.Node, ctx: _Context, layer: str | None, name: str) -> tuple[int, int, int]:
+    if not isinstance(node, Y.Sequence) or len(node.value) != 3:
         raise ctx.error(f"expected [H, W, C], got {_describe(node)}", node, layer=layer, field=name)
     h, w, c = (_integer(v, ctx, layer, name, 1) for v in node.value)
     return (h, w, c)
 
 
-def _counts(node: yaml.Node, ctx: _Context, layer: str | None, name: str) -> tuple[int, ...]:
-    if not isinstance(node, yaml.SequenceNode) or not node.value:
+def _counts(node: Y.Node, ctx: _Context, layer: str | None, name: str) -> tuple[int, ...]:
+    if not isinstance(node, Y.Sequence) or not node.value:
         raise ctx.error(
             f"expected a list of channel counts, got {_describe(node)}",
             node,
@@ -560,33 +545,54 @@ def _counts(node: yaml.Node, ctx: _Context, layer: str | None, name: str) -> tup
     return tuple(_integer(v, ctx, layer, name, 1) for v in node.value)
 
 
-def _text(node: yaml.Node, ctx: _Context, layer: str | None, name: str) -> str:
-    if not isinstance(node, yaml.ScalarNode) or node.tag != _STR_TAG or not node.value:
+def _text(node: Y.Node, ctx: _Context, layer: str | None, name: str) -> str:
+    if not isinstance(node, Y.Scalar) or node.tag != _STR_TAG or not node.value:
         raise ctx.error(
             f"expected a non-empty string, got {_describe(node)}", node, layer=layer, field=name
         )
-    if len(node.value) > 200:
+    if len(node.value) > MAX_NAME:
         raise ctx.error(
-            f"is {len(node.value)} characters long (at most 200)", node, layer=layer, field=name
+            f"is {len(node.value)} characters long (at most {MAX_NAME})",
+            node,
+            layer=layer,
+            field=name,
         )
-    if any(ch in node.value for ch in "\n\r\t\x00"):
-        raise ctx.error("must be on one line", node, layer=layer, field=name)
+    _printable(node, ctx, layer, name, allowed="")
     return str(node.value)
+
+
+def _printable(node: Y.Scalar, ctx: _Context, layer: str | None, name: str, allowed: str) -> None:
+    """Names and the source are printed in every report, so they hold printable characters
+    only (``str.isprintable``: no control, format or bidirectional-override characters, no
+    line or paragraph separators), apart from the line breaks in ``allowed``."""
+    text = node.value
+    if text.isprintable():
+        return
+    for index, ch in enumerate(text):
+        if not ch.isprintable() and ch not in allowed:
+            what = unicodedata.name(ch, "a control character")
+            text_kind = "printable text" if allowed else "one line of printable text"
+            raise ctx.error(
+                f"must be {text_kind}, but character {index + 1} is U+{ord(ch):04X} ({what})",
+                node,
+                layer=layer,
+                field=name,
+            )
 
 
 # --- entries --------------------------------------------------------------------------------
 
 
 def _mapping_items(
-    node: yaml.MappingNode, ctx: _Context, layer: str | None
-) -> list[tuple[str, yaml.Node, yaml.Node]]:
+    node: Y.Mapping, ctx: _Context, layer: str | None
+) -> list[tuple[str, Y.Node, Y.Node]]:
     """(key, key node, value node) in order; duplicate and non-string keys are errors."""
     seen: dict[str, int] = {}
-    items: list[tuple[str, yaml.Node, yaml.Node]] = []
+    items: list[tuple[str, Y.Node, Y.Node]] = []
     for key_node, value_node in node.value:
-        if key_node.tag == "tag:yaml.org,2002:merge":
+        if isinstance(key_node, Y.Scalar) and key_node.tag == Y.MERGE:
             raise ctx.error("merge keys (<<) are not allowed in a spec", key_node, layer=layer)
-        if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != _STR_TAG:
+        if not isinstance(key_node, Y.Scalar) or key_node.tag != _STR_TAG:
             raise ctx.error(f"keys must be names, got {_describe(key_node)}", key_node, layer=layer)
         key = str(key_node.value)
         if key in seen:
@@ -602,7 +608,7 @@ class _Parser:
     """Converts entries, naming each as the walker will (``conv1``, ``block3``) for messages."""
 
     def __init__(
-        self, ctx: _Context, defaults: Mapping[str, Mapping[str, tuple[Any, yaml.Node]]]
+        self, ctx: _Context, defaults: Mapping[str, Mapping[str, tuple[Any, Y.Node]]]
     ) -> None:
         self.ctx = ctx
         self.defaults = defaults
@@ -612,7 +618,7 @@ class _Parser:
 
     def entries(
         self,
-        node: yaml.Node,
+        node: Y.Node,
         field_name: str,
         depth: int,
         layer: str | None = None,
@@ -622,7 +628,7 @@ class _Parser:
             raise self.ctx.error(
                 f"blocks are nested more than {MAX_DEPTH} deep", node, layer=layer, field=field_name
             )
-        if not isinstance(node, yaml.SequenceNode):
+        if not isinstance(node, Y.Sequence):
             raise self.ctx.error(
                 f"expected a list of layers, got {_describe(node)}",
                 node,
@@ -648,11 +654,11 @@ class _Parser:
             name = f"{name}.1"
         return f"{scope}.{name}" if scope else name
 
-    def entry(self, node: yaml.Node, depth: int) -> LayerSpec:
+    def entry(self, node: Y.Node, depth: int) -> LayerSpec:
         ctx = self.ctx
-        if isinstance(node, yaml.ScalarNode) and node.tag == _STR_TAG:
+        if isinstance(node, Y.Scalar) and node.tag == _STR_TAG:
             kind, body = self._type(node.value, node), None
-        elif isinstance(node, yaml.MappingNode):
+        elif isinstance(node, Y.Mapping):
             items = _mapping_items(node, ctx, None)
             if len(items) != 1:
                 keys = ", ".join(k for k, _, _ in items) or "none"
@@ -667,21 +673,21 @@ class _Parser:
             )
         return self.fields(kind, body, _line(node), depth)
 
-    def _type(self, word: str, node: yaml.Node) -> str:
+    def _type(self, word: str, node: Y.Node) -> str:
         if word not in FIELDS:
             hint = _suggest(word, list(FIELDS))
             raise self.ctx.error(f"unknown layer type '{_clip(word)}'{hint}", node)
         return word
 
-    def fields(self, kind: str, body: yaml.Node | None, line: int, depth: int) -> LayerSpec:
+    def fields(self, kind: str, body: Y.Node | None, line: int, depth: int) -> LayerSpec:
         ctx = self.ctx
         values: dict[str, Any] = {}
         common: dict[str, Any] = {}
         for key, (value, _) in self.defaults.get(kind, {}).items():
             (common if key in COMMON else values)[key] = value
-        items: list[tuple[str, yaml.Node, yaml.Node]] = []
-        if body is not None and not (isinstance(body, yaml.ScalarNode) and body.tag == _NULL_TAG):
-            if not isinstance(body, yaml.MappingNode):
+        items: list[tuple[str, Y.Node, Y.Node]] = []
+        if body is not None and not (isinstance(body, Y.Scalar) and body.tag == _NULL_TAG):
+            if not isinstance(body, Y.Mapping):
                 raise ctx.error(
                     f"the fields of '{kind}' must be a mapping, got {_describe(body)}", body
                 )
@@ -695,20 +701,39 @@ class _Parser:
                 except ConvcostError as error:
                     raise error.located(layer=self.label(kind, common.get("name"), 1)) from None
         layer = self.label(kind, common.get("name"), common.get("repeat", 1))
-        multiplier = self._multiplier * common.get("repeat", 1)
-        self.expanded += multiplier
-        if self.expanded > MAX_ENTRIES:
+        written = {ALIASES.get(key, key) for key, _, _ in items}
+        nested = sum(  # entries that a default 'layers' or 'branches' brings in
+            _weight(value, FIELDS[kind][key])
+            for key, (value, _) in self.defaults.get(kind, {}).items()
+            if FIELDS[kind].get(key) in (LAYERS, BRANCHES) and key not in written
+        )
+        if len(layer) > MAX_PATH_NAME:
             raise ctx.error(
-                f"the spec expands to more than {MAX_ENTRIES:,} entries",
+                f"its full name is {len(layer):,} characters long (at most {MAX_PATH_NAME:,}); "
+                "shorten the names of the blocks around it",
                 line=line,
                 layer=layer,
-                field="repeat",
+                field="name",
             )
+        multiplier = self._multiplier * common.get("repeat", 1)
+        self.count(multiplier * (1 + nested), line, layer, "repeat")
         self._multipliers.append(multiplier)
         try:
             return self._fields(kind, items, common, values, layer, line, depth)
         finally:
             self._multipliers.pop()
+
+    def count(self, entries: int, line: int, layer: str, field: str) -> None:
+        """Add ``entries`` (already multiplied by the repetitions around them) to the total
+        the spec expands to, refusing it past MAX_ENTRIES before anything is built."""
+        self.expanded += entries
+        if self.expanded > MAX_ENTRIES:
+            raise self.ctx.error(
+                f"the spec expands to more than {MAX_ENTRIES:,} entries",
+                line=line,
+                layer=layer,
+                field=field,
+            )
 
     @property
     def _multiplier(self) -> int:
@@ -717,7 +742,7 @@ class _Parser:
     def _fields(
         self,
         kind: str,
-        items: list[tuple[str, yaml.Node, yaml.Node]],
+        items: list[tuple[str, Y.Node, Y.Node]],
         common: dict[str, Any],
         values: dict[str, Any],
         layer: str,
@@ -725,7 +750,7 @@ class _Parser:
         depth: int,
     ) -> LayerSpec:
         ctx = self.ctx
-        given: dict[str, yaml.Node] = {}  # fields written in this entry, by long name
+        given: dict[str, Y.Node] = {}  # fields written in this entry, by long name
         allowed = FIELDS[kind]
         for key, key_node, value_node in items:
             name = ALIASES.get(key, key)
@@ -777,7 +802,7 @@ class _Parser:
             line=line,
         )
 
-    def common(self, name: str, node: yaml.Node, layer: str | None, key: str) -> Any:
+    def common(self, name: str, node: Y.Node, layer: str | None, key: str) -> Any:
         ctx = self.ctx
         if name == "name":
             return _text(node, ctx, layer, key)
@@ -787,7 +812,7 @@ class _Parser:
             return _shape(node, ctx, layer, key)
         return _scale(node, ctx, layer, key)
 
-    def value(self, kind: str, node: yaml.Node, layer: str | None, key: str, depth: int) -> Any:
+    def value(self, kind: str, node: Y.Node, layer: str | None, key: str, depth: int) -> Any:
         ctx = self.ctx
         if kind == COUNT:
             return _integer(node, ctx, layer, key, 1)
@@ -813,13 +838,15 @@ class _Parser:
             scope = f"{layer}.shortcut" if key == "shortcut" else layer
             return self.entries(node, key, depth + 1, layer, scope)
         if kind == BRANCHES:
-            if not isinstance(node, yaml.SequenceNode) or not node.value:
+            if not isinstance(node, Y.Sequence) or not node.value:
                 raise ctx.error(
                     f"expected a list of branches (each a list of layers), got {_describe(node)}",
                     node,
                     layer=layer,
                     field=key,
                 )
+            # Each branch is walked once per repetition, even an empty one.
+            self.count(len(node.value) * self._multiplier, node.line, layer or "", key)
             many = len(node.value) > 1
             return tuple(
                 self.entries(b, key, depth + 1, layer, f"{layer}.branch{i + 1}" if many else layer)
@@ -830,7 +857,23 @@ class _Parser:
         raise AssertionError(f"field kind {kind} has no converter")
 
 
-def _original(given: Mapping[str, yaml.Node], name: str) -> str:
+def _weight(value: Any, kind: str) -> int:
+    """How many entries a parsed ``layers`` (or ``branches``) value stands for after
+    repetition, counting each branch as one: what one use of it costs the walker."""
+    lists = value if kind == BRANCHES else (value,)
+    total = len(lists) if kind == BRANCHES else 0
+    for entries in lists:
+        for entry in entries:
+            inner = 1
+            for name, field_value in entry.fields.items():
+                field_kind = FIELDS[entry.type].get(name)
+                if field_kind in (LAYERS, BRANCHES):
+                    inner += _weight(field_value, field_kind)
+            total += entry.repeat * inner
+    return total
+
+
+def _original(given: Mapping[str, Y.Node], name: str) -> str:
     return str(given[name].value)
 
 
@@ -848,18 +891,70 @@ def _read_bounded(file: BinaryIO, shown: str) -> bytes:
 
 
 def _read(path: Path, shown: str) -> str:
+    """The text of the regular file at ``path``; anything else is refused, never waited on.
+
+    A named pipe or a device is not a spec file (a FIFO waits for a writer, /dev/tty for a
+    person); streams are what ``convcost net -`` is for.
+    """
     try:
-        if path.is_dir():
-            raise ConvcostError("is a directory, not a spec file", path=shown)
-        with path.open("rb") as file:
+        _refuse_special(os.stat(path), shown)
+        # O_NONBLOCK: should a FIFO take the file's place after the stat, open returns at once
+        # and the fstat below refuses it, where a plain open would wait for a writer forever.
+        flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+        with open(os.open(path, flags), "rb") as file:
+            _refuse_special(os.fstat(file.fileno()), shown)
             data = _read_bounded(file, shown)
-    except FileNotFoundError:
-        raise ConvcostError("no such file", path=shown) from None
-    except PermissionError:
-        raise ConvcostError("permission denied", path=shown) from None
     except OSError as error:
-        raise ConvcostError(f"cannot read: {error.strerror or error}", path=shown) from None
+        raise _unreadable(error, path, shown) from None
     return _decode(data, shown)
+
+
+def _refuse_special(status: os.stat_result, shown: str) -> None:
+    """Raise unless ``status`` is a regular file's."""
+    import stat
+
+    if stat.S_ISREG(status.st_mode):
+        return
+    if stat.S_ISDIR(status.st_mode):
+        raise ConvcostError("is a directory, not a spec file", path=shown)
+    kinds = {
+        stat.S_ISFIFO: "a named pipe (FIFO)",
+        stat.S_ISCHR: "a character device",
+        stat.S_ISBLK: "a block device",
+        stat.S_ISSOCK: "a socket",
+    }
+    kind = next((name for test, name in kinds.items() if test(status.st_mode)), "a special file")
+    raise ConvcostError(
+        f"is {kind}, not a spec file; read a stream with 'convcost net -'",
+        path=shown,
+    )
+
+
+def _unreadable(error: OSError, path: Path, shown: str) -> ConvcostError:
+    """One line for an OS error met while opening or reading ``path``."""
+    import errno
+
+    if isinstance(error, FileNotFoundError) and os.path.islink(path):
+        try:
+            target = f" to {os.readlink(path)!r}"
+        except OSError:
+            target = ""
+        message = f"is a broken symbolic link{target}"
+    elif isinstance(error, FileNotFoundError):
+        message = "no such file"
+    elif error.errno == errno.ELOOP and os.path.islink(path):  # a -> b -> a
+        message = "is a symbolic link loop (too many levels of symbolic links)"
+    elif error.errno == errno.ELOOP:  # a folder on the way loops
+        message = "too many levels of symbolic links"
+    elif isinstance(error, PermissionError):
+        message = "permission denied"
+    elif error.errno == errno.ENAMETOOLONG:
+        message = "file name too long"
+    elif isinstance(error, IsADirectoryError):
+        message = "is a directory, not a spec file"
+    else:
+        message = f"cannot read: {error.strerror or error}"
+    return ConvcostError(message, path=shown)
 
 
 def _decode(data: bytes, shown: str) -> str:
@@ -877,6 +972,9 @@ def load(path: str | os.PathLike[str], *, shown: str | None = None) -> Spec:
     shown = shown if shown is not None else str(path)
     text = _read(Path(path), shown)
     default_name = Path(path).name.removesuffix(".yaml").removesuffix(".yml")
+    # A file name that is not UTF-8 (b'\xff.yaml') arrives with surrogates, which no UTF-8
+    # report can hold: the name of the network shows U+FFFD in their place.
+    default_name = os.fsencode(default_name).decode("utf-8", "replace")
     return loads(text, path=shown, default_name=default_name)
 
 
@@ -891,31 +989,16 @@ def load_stream(file: BinaryIO, *, shown: str = "<stdin>") -> Spec:
 
 def loads(text: str, *, path: str | None = None, default_name: str = "network") -> Spec:
     """Validate a spec given as YAML text; ``path`` names it in error messages."""
-    ctx = _Context(path, text)
+    ctx = _Context(path)
     if "\x00" in text:
         raise ctx.error(
             "not a YAML text (contains NUL bytes)", line=text[: text.index("\x00")].count("\n") + 1
         )
     try:
-        root = _compose(text)
+        with paused_gc():
+            root = Y.compose(text)
     except ConvcostError as error:
         raise error.located(path=path) from None
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line = mark.line + 1 if mark is not None else None
-        problem = error.problem or error.context or "invalid YAML"
-        if "nesting depth" in problem:
-            message = "YAML nested too deeply"
-        elif "another document" in problem:
-            message = "a spec is one YAML document, but a second one starts here"
-        else:
-            column = f" (column {mark.column + 1})" if mark is not None else ""
-            message = f"YAML syntax error: {problem}{column}"
-        raise ConvcostError(message, path=path, line=line) from None
-    except yaml.YAMLError as error:
-        raise ConvcostError(f"YAML error: {error}", path=path) from None
-    except RecursionError:
-        raise ConvcostError("YAML nested too deeply", path=path) from None
     if root is None:
         raise ConvcostError("empty file; a spec needs 'input' and 'layers'", path=path)
     try:
@@ -924,34 +1007,9 @@ def loads(text: str, *, path: str | None = None, default_name: str = "network") 
         raise error.located(path=path) from None
 
 
-_KNOWN_TAGS = frozenset(
-    f"tag:yaml.org,2002:{name}"
-    for name in ("map", "seq", "str", "int", "float", "bool", "null", "timestamp", "merge")
-)
-
-
-def _refuse_tags(root: yaml.Node) -> None:
-    """Refuse explicit tags (``!!python/object``, ``!!binary``, ``!custom``): a spec is plain
-    data. Walks the tree without recursion; only called when the text contains a ``!``."""
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if node.tag not in _KNOWN_TAGS:
-            tag = node.tag.replace("tag:yaml.org,2002:", "!!", 1)
-            raise ConvcostError(
-                f"YAML tags such as '{tag}' are not allowed in a spec", line=_line(node)
-            )
-        if isinstance(node, yaml.MappingNode):
-            stack.extend(part for pair in node.value for part in pair)
-        elif isinstance(node, yaml.SequenceNode):
-            stack.extend(node.value)
-
-
-def _convert(root: yaml.Node, ctx: _Context, default_name: str) -> Spec:
+def _convert(root: Y.Node, ctx: _Context, default_name: str) -> Spec:
     path = ctx.path
-    if "!" in ctx.text:
-        _refuse_tags(root)
-    if not isinstance(root, yaml.MappingNode):
+    if not isinstance(root, Y.Mapping):
         raise ctx.error(
             f"a spec is a mapping with 'input' and 'layers', got {_describe(root)}", root
         )
@@ -988,31 +1046,32 @@ def _convert(root: yaml.Node, ctx: _Context, default_name: str) -> Spec:
     )
 
 
-def _text_any(node: yaml.Node, ctx: _Context) -> str:
-    if not isinstance(node, yaml.ScalarNode) or node.tag != _STR_TAG:
+def _text_any(node: Y.Node, ctx: _Context) -> str:
+    if not isinstance(node, Y.Scalar) or node.tag != _STR_TAG:
         raise ctx.error(f"expected text, got {_describe(node)}", node, field="source")
+    _printable(node, ctx, None, "source", allowed="\n")
     return str(node.value)
 
 
-def _defaults(node: yaml.Node, ctx: _Context) -> dict[str, dict[str, tuple[Any, yaml.Node]]]:
+def _defaults(node: Y.Node, ctx: _Context) -> dict[str, dict[str, tuple[Any, Y.Node]]]:
     """``defaults: {type: {field: value}}``: each value is checked like a field of that type."""
-    if not isinstance(node, yaml.MappingNode):
+    if not isinstance(node, Y.Mapping):
         raise ctx.error(
             f"expected a mapping of layer types to fields, got {_describe(node)}",
             node,
             field="defaults",
         )
     parser = _Parser(ctx, {})
-    result: dict[str, dict[str, tuple[Any, yaml.Node]]] = {}
+    result: dict[str, dict[str, tuple[Any, Y.Node]]] = {}
     for kind, key_node, body in _mapping_items(node, ctx, None):
         parser._type(kind, key_node)
-        if not isinstance(body, yaml.MappingNode):
+        if not isinstance(body, Y.Mapping):
             raise ctx.error(
                 f"expected the default fields of '{kind}', got {_describe(body)}",
                 body,
                 field="defaults",
             )
-        fields: dict[str, tuple[Any, yaml.Node]] = {}
+        fields: dict[str, tuple[Any, Y.Node]] = {}
         for key, field_key, value_node in _mapping_items(body, ctx, None):
             name = ALIASES.get(key, key)
             if name in ("name", "output", "repeat") or (
@@ -1051,22 +1110,53 @@ def zoo_names() -> list[str]:
 def resolve(spec: str) -> tuple[Path, str]:
     """The file a ``SPEC`` argument means, and how to show it in messages.
 
-    A file that exists always wins; otherwise ``mobilenet_v1``, ``mobilenet_v1.yaml`` and
-    ``configs/mobilenet_v1.yaml`` typed from any folder find the shipped spec of that name.
+    A SPEC that names a path is that path, and reading it says what is wrong with it: it has
+    a folder part (``configs/mobilenet_v1.yaml``, ``./x.yaml``), or something is there in
+    any form (a file, a broken or looping symbolic link, a pipe, a folder). Only a bare name
+    that is nowhere on disk (``mobilenet_v1``, ``mobilenet_v1.yaml``) is looked up among the
+    shipped specs, from any folder. Never a guess: a path that is missing is an error, not
+    the shipped spec of the same name.
     """
     path = Path(spec)
-    if path.exists():
+    if _on_disk(spec):
         return path, spec
     stem = path.name.removesuffix(".yaml").removesuffix(".yml")
-    shipped = _zoo_dir() / f"{stem}.yaml"
-    if stem and shipped.is_file():
-        return shipped, f"{stem}.yaml"
+    known = (_zoo_dir() / f"{stem}.yaml").is_file()
+    if _has_folder(spec):
+        fix = f"; for the shipped spec of that name, type {stem}" if known else ""
+        raise ConvcostError(f"no such file{fix}", path=spec)
+    if known:
+        return shipped(stem)
     names = zoo_names()
     raise ConvcostError(
         f"no such file, and no shipped spec of that name"
         f"{_suggest(stem, names)} (shipped: {', '.join(names)})",
         path=spec,
     )
+
+
+def _on_disk(spec: str) -> bool:
+    """Whether anything is at ``spec``, or the file system cannot say that nothing is.
+
+    ``lstat``, not ``exists()``: a broken or looping link is something (load says which),
+    and so is a name too long or behind a folder we may not search.
+    """
+    try:
+        os.lstat(spec)
+    except FileNotFoundError:
+        return False
+    except OSError:
+        return True
+    return True
+
+
+def _has_folder(spec: str) -> bool:
+    return os.sep in spec or (os.altsep is not None and os.altsep in spec)
+
+
+def shipped(name: str) -> tuple[Path, str]:
+    """The shipped spec ``name`` (as ``zoo_names`` lists it), whatever the current folder holds."""
+    return _zoo_dir() / f"{name}.yaml", f"{name}.yaml"
 
 
 # --- JSON Schema ----------------------------------------------------------------------------

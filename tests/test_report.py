@@ -200,7 +200,7 @@ def test_plain_table_draws_what_rich_draws(name: str) -> None:
 
     report = network.walk(spec.load(spec.resolve(name)[0]))
     layers = _text.layers_grid(report)
-    assert table._plain_table(layers) + "\n" == table._print(table._table(layers))
+    assert "".join(table._plain_table(layers)) == table._print(table._table(layers))
 
 
 def test_plain_table_measures_wide_characters() -> None:
@@ -209,7 +209,7 @@ def test_plain_table_measures_wide_characters() -> None:
     layers = _text.Grid(
         ("name", "MACs"), frozenset({"MACs"}), [("层一", "1,024"), ("b", "7")], ("total", "1,031")
     )
-    assert table._plain_table(layers) + "\n" == table._print(table._table(layers))
+    assert "".join(table._plain_table(layers)) == table._print(table._table(layers))
 
 
 @pytest.mark.parametrize(

@@ -108,9 +108,16 @@ def test_shipped_names_resolve_from_anywhere(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    for typed in ("mobilenet_v1", "mobilenet_v1.yaml", "configs/mobilenet_v1.yaml"):
+    for typed in ("mobilenet_v1", "mobilenet_v1.yaml"):
         path, shown = spec.resolve(typed)
         assert path.name == "mobilenet_v1.yaml" and shown == "mobilenet_v1.yaml"
+    # A name with a folder part is a path, never the shipped spec of the same name.
+    with pytest.raises(ConvcostError) as caught:
+        spec.resolve("configs/mobilenet_v1.yaml")
+    assert str(caught.value) == (
+        "configs/mobilenet_v1.yaml: no such file; for the shipped spec of that name, "
+        "type mobilenet_v1"
+    )
     (tmp_path / "mobilenet_v1.yaml").write_text("input: [8, 8, 3]\nlayers: [relu]\n")
     assert spec.resolve("mobilenet_v1.yaml") == (Path("mobilenet_v1.yaml"), "mobilenet_v1.yaml")
 
@@ -136,19 +143,25 @@ def test_directory_missing_file_and_permission(
     locked = tmp_path / "locked.yaml"
     locked.write_text("input: [8, 8, 3]\nlayers: [relu]\n")
 
-    def refuse(self: Path, *args: object, **kwargs: object) -> None:
+    def refuse(path: object, *args: object, **kwargs: object) -> None:
         raise PermissionError(13, "Permission denied")  # root reads any file: simulate it
 
-    monkeypatch.setattr(Path, "open", refuse)
+    monkeypatch.setattr("os.open", refuse)
     with pytest.raises(ConvcostError) as caught:
         spec.load(locked, shown="locked.yaml")
+    monkeypatch.undo()
     assert str(caught.value) == "locked.yaml: permission denied"
 
 
 def test_endless_and_huge_inputs_are_refused_early(tmp_path: Path) -> None:
     with pytest.raises(ConvcostError) as caught:
-        spec.load("/dev/zero", shown="/dev/zero")
-    assert str(caught.value) == "/dev/zero: is larger than 16,777,216 bytes, too large for a spec"
+        spec.load("/dev/zero", shown="/dev/zero")  # a device is not a spec file: never read
+    assert str(caught.value) == (
+        "/dev/zero: is a character device, not a spec file; read a stream with 'convcost net -'"
+    )
+    with open("/dev/zero", "rb") as endless, pytest.raises(ConvcostError) as caught:
+        spec.load_stream(endless)  # `convcost net - < /dev/zero`
+    assert str(caught.value) == "<stdin>: is larger than 16,777,216 bytes, too large for a spec"
     big = tmp_path / "big.yaml"
     big.write_bytes(b"#" * (spec.MAX_FILE_BYTES + 1))
     with pytest.raises(ConvcostError, match="too large for a spec"):

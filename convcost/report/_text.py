@@ -3,15 +3,19 @@
 Counts are exact ints, or sympy expressions when ``convcost layer`` was not given H and W.
 Human formats (table, Markdown, LaTeX) get thousands separators and ``·`` for products;
 machine formats (CSV, JSON) get raw ints and sympy's own spelling (``589824*H*W``).
+User text (network, layer and category names, sources) is made printable here too, by
+:func:`safe`, before each format applies its own escaping.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
+
+from convcost import printable
 
 if TYPE_CHECKING:
     from convcost.analysis.separable import Comparison, KindCost
@@ -19,6 +23,21 @@ if TYPE_CHECKING:
 
 
 _DIGITS = re.compile(r"\d{4,}")
+
+
+def safe(text: str) -> str:
+    """User text as printable text: what ``str.isprintable`` rejects becomes an escape.
+
+    Names come from files and from library callers (the network name defaults to the spec's
+    file name, which may hold a newline or ESC), so every renderer prints them through here:
+    ``"evil\\n\\x1b[2J"`` is shown as ``evil\\n\\x1b[2J``, never acted on.
+    """
+    return printable.escape(text)
+
+
+def safe_source(text: str | None) -> str:
+    """A spec's ``source``: a multi-line YAML block folded to one line, then :func:`safe`."""
+    return "" if text is None else printable.escape(printable.fold(text))
 
 
 def human(value: Any) -> str:
@@ -72,8 +91,8 @@ NETWORK_NUMERIC = frozenset({"params", "MACs", "MACs %"})
 
 def network_cells(report: Report, row: LayerCost) -> tuple[str, ...]:
     return (
-        row.name,
-        row.category,
+        safe(row.name),
+        safe(row.category),
         shape(row.input),
         shape(row.output),
         pair(row.kernel),
@@ -105,7 +124,7 @@ BY_TYPE_NUMERIC = frozenset({"layers", "params", "params %", "MACs", "MACs %"})
 def by_type_rows(report: Report) -> list[tuple[str, ...]]:
     return [
         (
-            s.category,
+            safe(s.category),
             human(s.layers),
             human(s.params),
             percent(s.params_share),
@@ -156,7 +175,7 @@ def exact_decimal(value: Fraction) -> str:
 
 
 def title(report: Report) -> str:
-    parts = [report.network, f"input {shape(report.input)}"]
+    parts = [safe(report.network), f"input {shape(report.input)}"]
     if report.alpha is not None:
         parts.append(f"alpha {exact_decimal(report.alpha)}")
     return ", ".join(parts)
@@ -168,8 +187,8 @@ COMPARISON_NUMERIC = frozenset({"params", "MACs", "FLOPs"})
 
 def comparison_cells(row: KindCost) -> tuple[str, ...]:
     return (
-        row.name,
-        row.type,
+        safe(row.name),
+        safe(row.type),
         shape(row.input),
         shape(row.output),
         human(row.params),
@@ -216,12 +235,12 @@ ZOO_NUMERIC = frozenset({"params", "buffers", "MACs"})
 def zoo_cells(report: Report) -> tuple[str, ...]:
     t = report.totals
     return (
-        report.network,
+        safe(report.network),
         shape(report.input),
         human(t.params),
         human(t.buffers),
         human(t.macs),
-        report.source or "",
+        safe_source(report.source),
     )
 
 
@@ -239,10 +258,29 @@ class Grid:
     footer: Sequence[str] | None = None
 
 
+class _LayerCells(Sequence[tuple[str, ...]]):
+    """A report's per-layer cells, made as they are read: a page renderer streams a million
+    rows without holding ten million strings (docs/spec.md, Limits)."""
+
+    def __init__(self, report: Report) -> None:
+        self.report = report
+
+    def __len__(self) -> int:
+        return len(self.report.rows)
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return [network_cells(self.report, row) for row in self.report.rows[index]]
+        return network_cells(self.report, self.report.rows[index])
+
+    def __iter__(self) -> Iterator[tuple[str, ...]]:
+        report = self.report
+        return (network_cells(report, row) for row in report.rows)
+
+
 def layers_grid(report: Report) -> Grid:
     """One row per layer, the totals in the footer."""
-    cells = [network_cells(report, row) for row in report.rows]
-    return Grid(NETWORK_HEADER, NETWORK_NUMERIC, cells, network_footer(report))
+    return Grid(NETWORK_HEADER, NETWORK_NUMERIC, _LayerCells(report), network_footer(report))
 
 
 def by_type_grid(report: Report) -> Grid:

@@ -1,7 +1,8 @@
 """CSV for spreadsheets: one table, raw integers, a final ``total`` row where sums make sense.
 
 The ``macs`` and ``flops`` columns both appear, so the convention (FLOPs = 2 x MACs) is in
-the data itself.
+the data itself. Text cells (names, types, sources) go through :func:`_text_cell`, so a name
+cannot run as a spreadsheet formula.
 """
 
 from __future__ import annotations
@@ -33,6 +34,20 @@ def _lines(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator[str
 
 def _write(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     return "".join(_lines(header, rows))
+
+
+# OWASP "CSV Injection": a cell starting with one of these is run as a formula by Excel,
+# LibreOffice and Google Sheets ("=HYPERLINK(...)", "@SUM(...)", "+1+cmd|..."); OWASP's fix
+# is a leading single quote, which makes it text. Tab and CR cannot survive _text.safe, but
+# are listed so the set is OWASP's.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _text_cell(text: str) -> str:
+    """User text for a spreadsheet: printable (``_text.safe``), and ``'``-prefixed when it would
+    start a formula. Only text cells come here, never a count (``_text.raw``) or a share."""
+    shown = _text.safe(text)
+    return "'" + shown if shown.startswith(_FORMULA_START) else shown
 
 
 def _share(value: Fraction) -> str:
@@ -67,7 +82,7 @@ def network_chunks(report: Report, *, by_type: bool = False) -> Iterator[str]:
     if by_type:
         rows: list[Sequence[Any]] = [
             (
-                s.category,
+                _text_cell(s.category),
                 s.layers,
                 _text.raw(s.params),
                 _share(s.params_share),
@@ -90,9 +105,9 @@ def network_chunks(report: Report, *, by_type: bool = False) -> Iterator[str]:
         return
     layers = (
         (
-            row.name,
-            row.kind.value,
-            row.category,
+            _text_cell(row.name),
+            _text_cell(row.kind.value),
+            _text_cell(row.category),
             _text.shape(row.input),
             _text.shape(row.output),
             _text.pair(row.kernel),
@@ -146,8 +161,8 @@ def comparison(c: Comparison) -> str:
         COMPARISON_HEADER,
         [
             (
-                row.name,
-                row.type,
+                _text_cell(row.name),
+                _text_cell(row.type),
                 _text.shape(row.input),
                 _text.shape(row.output),
                 _text.pair(row.kernel),
@@ -172,13 +187,13 @@ def zoo(reports: Sequence[Report]) -> str:
         ZOO_HEADER,
         [
             (
-                r.network,
+                _text_cell(r.network),
                 _text.shape(r.input),
                 _text.raw(r.totals.params),
                 _text.raw(r.totals.buffers),
                 _text.raw(r.totals.macs),
                 _text.raw(r.totals.flops),
-                r.source or "",
+                _text_cell(_text.safe_source(r.source)),
             )
             for r in reports
         ],

@@ -2,7 +2,8 @@
 
 Keys may be added, never renamed. Symbolic counts (``convcost layer`` without H and W) are
 strings in sympy's spelling, e.g. ``"589824*H*W"``; exact fractions are strings
-(``"265/2304"``) with a float beside them.
+(``"265/2304"``) with a float beside them. Strings are the exact originals; characters that
+``str.isprintable`` rejects are ``\\u`` escapes (:func:`_printable`), other text as is.
 """
 
 from __future__ import annotations
@@ -19,8 +20,29 @@ if TYPE_CHECKING:
     from convcost.network import LayerCost, Report
 
 
+def _printable(text: str) -> str:
+    """JSON text with every unprintable character as a ``\\uXXXX`` escape.
+
+    ``ensure_ascii=False`` keeps names readable ("层一") but lets through what JSON allows raw
+    and a terminal or a line-based tool acts on: U+2028/U+2029 and U+0085 (lines for
+    ``str.splitlines`` and older JavaScript), U+202E (reorders the line on screen), DEL, and
+    lone surrogates (which cannot even be written as UTF-8). Outside strings json.dumps
+    writes only ASCII, and inside them it escapes ``\\n``, so a raw newline is a line end.
+    """
+    if text.isprintable() or text.replace("\n", "").isprintable():
+        return text
+    return "".join(
+        ch if ch.isprintable() or ch == "\n" else json.dumps(ch, ensure_ascii=True)[1:-1]
+        for ch in text
+    )
+
+
+def _dumps(obj: object, *, indent: int | None = None) -> str:
+    return _printable(json.dumps(obj, indent=indent, ensure_ascii=False))
+
+
 def _dump(obj: object) -> str:
-    return json.dumps(obj, indent=2, ensure_ascii=False) + "\n"
+    return _dumps(obj, indent=2) + "\n"
 
 
 def _dump_rows(obj: dict[str, Any], rows: str, items: Iterable[dict[str, Any]]) -> Iterator[str]:
@@ -35,12 +57,12 @@ def _dump_rows(obj: dict[str, Any], rows: str, items: Iterable[dict[str, Any]]) 
         yield ",\n" if index else "\n"
         yield f"  {json.dumps(key)}: "
         if key != rows:
-            yield json.dumps(value, indent=2, ensure_ascii=False).replace("\n", "\n  ")
+            yield _dumps(value, indent=2).replace("\n", "\n  ")
             continue
         yield "["
         count = 0
         for count, item in enumerate(items, start=1):
-            yield f"{',' if count > 1 else ''}\n    {json.dumps(item, ensure_ascii=False)}"
+            yield f"{',' if count > 1 else ''}\n    {_dumps(item)}"
         yield "\n  ]" if count else "]"
     yield "\n}\n"
 

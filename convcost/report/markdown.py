@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import itertools
+import re
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from convcost.report import _text
@@ -12,44 +14,65 @@ if TYPE_CHECKING:
     from convcost.network import Report
 
 
-def _escape(cell: str) -> str:
-    return cell.replace("|", "\\|")
+# ASCII punctuation that Markdown or GitHub acts on inline: \\ escapes, | splits a table cell,
+# ` * ~ [ ] start code, emphasis, strikethrough, links and images, < > start HTML (a source's
+# "<script>" stays text), # closes a heading, $ starts GitHub's maths. `&` only where it would
+# begin an entity (&lt; &#60;), so "Tan & Le" reads as written; `_` unless it sits between two
+# letters or digits, where CommonMark never reads it as emphasis ("mobilenet_v1" stays). Each
+# is a CommonMark backslash escape.
+_SPECIAL = re.compile(r"[\\|`*~\[\]<>#$]|&(?=#?\w+;)|(?<![^\W_])_|_(?![^\W_])")
+# What would start a block (a list, quote, heading, rule, setext underline) if the text began
+# a line; ours never does, it always follows "| ", "## " or "Source: ", but a leading one is
+# escaped too so a cell reads the same anywhere.
+_LEADING = re.compile(r"^(?=[-+=>#])")
+
+
+def _escape(text: str) -> str:
+    """Text as literal Markdown on one line: unprintable characters as escapes (``_text.safe``,
+    a no-op on the grids' text), then nothing in it is markup."""
+    escaped = _SPECIAL.sub(lambda m: "\\" + m.group(), _text.safe(text))
+    return _LEADING.sub("\\\\", escaped)
+
+
+def _table_lines(grid: _text.Grid) -> Iterator[str]:
+    """The table one line at a time (each ending in a newline)."""
+    header, numeric, rows, footer = grid.header, grid.numeric, grid.rows, grid.footer
+    yield "| " + " | ".join(header) + " |\n"
+    yield "|" + "|".join("--:" if name in numeric else "---" for name in header) + "|\n"
+    for row in itertools.chain(rows, [footer] if footer is not None else []):
+        yield "| " + " | ".join(_escape(cell) for cell in row) + " |\n"
 
 
 def _table(grid: _text.Grid) -> str:
-    header, numeric, rows, footer = grid.header, grid.numeric, grid.rows, grid.footer
-    lines = [
-        "| " + " | ".join(header) + " |",
-        "|" + "|".join("--:" if name in numeric else "---" for name in header) + "|",
-    ]
-    lines += [
-        "| " + " | ".join(_escape(cell) for cell in row) + " |"
-        for row in [*rows, *([footer] if footer is not None else [])]
-    ]
-    return "\n".join(lines) + "\n"
+    return "".join(_table_lines(grid))
 
 
 def network(report: Report, *, by_type: bool = False) -> str:
     """Heading, per-layer table with a total row, totals, breakdown by type, convention."""
-    parts = [f"## {_escape(_text.title(report))}\n"]
+    return "".join(network_chunks(report, by_type=by_type))
+
+
+def network_chunks(report: Report, *, by_type: bool = False) -> Iterator[str]:
+    """:func:`network` in pieces, the per-layer table line by line, for writing as made."""
+    yield f"## {_escape(_text.title(report))}\n\n"
     if report.source:
-        parts.append(f"Source: {_escape(report.source)}\n")
+        yield f"Source: {_escape(_text.safe_source(report.source))}\n\n"
     if not by_type:
-        parts.append(_table(_text.layers_grid(report)))
-    parts += [
+        yield from _table_lines(_text.layers_grid(report))
+        yield "\n"
+    yield from (
         _table(_text.totals_grid(report)),
-        "### By layer type\n",
+        "\n### By layer type\n\n",
         _table(_text.by_type_grid(report)),
-    ]
-    parts.append(f"Convention: {_text.CONVENTION_NOTE}.\n")
-    return "\n".join(parts)
+        f"\nConvention: {_text.CONVENTION_NOTE}.\n",
+    )
 
 
 def comparison(c: Comparison) -> str:
     """The four kinds side by side, then R."""
     return "\n".join(
         [
-            f"## convcost layer: {_text.comparison_title(c)}\n",
+            f"## convcost layer: {_escape(_text.comparison_title(c))}\n",
             _table(_text.comparison_grid(c)),
             _table(_text.ratio_grid(c)),
             f"Convention: {_text.CONVENTION_NOTE}.\n",

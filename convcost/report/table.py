@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+import itertools
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from rich.cells import cell_len
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from convcost.report import _text
 
@@ -23,26 +25,30 @@ RICH_ROWS = 1_000
 
 
 def _table(grid: _text.Grid) -> Table:
+    # Cells are Text, not str: a name like "[bold]x" or "[/]" is printed as written, never
+    # parsed as rich markup, whatever the Console's settings (the grid's text is already
+    # printable, _text.safe).
     table = Table(show_footer=grid.footer is not None)
     for i, name in enumerate(grid.header):
         table.add_column(
-            name,
+            Text(name),
             justify="right" if name in grid.numeric else "left",
-            footer=grid.footer[i] if grid.footer is not None else "",
+            footer=Text(grid.footer[i] if grid.footer is not None else ""),
         )
     for row in grid.rows:
-        table.add_row(*row)
+        table.add_row(*(Text(cell) for cell in row))
     return table
 
 
-def _plain_table(grid: _text.Grid) -> str:
-    """What rich prints for ``_table(grid)`` with its default HEAVY_HEAD box, one pass per row.
+def _plain_table(grid: _text.Grid) -> Iterator[str]:
+    """What rich prints for ``_table(grid)`` with its default HEAVY_HEAD box, line by line:
+    one pass over the rows for the column widths, one to write them.
 
     Cells never wrap: a table wider than the console is as wide as its widest row.
     """
     header, numeric, rows, footer = grid.header, grid.numeric, grid.rows, grid.footer
     widths = [cell_len(name) for name in header]
-    for row in [*rows, *([footer] if footer is not None else [])]:
+    for row in itertools.chain(rows, [footer] if footer is not None else []):
         for i, cell in enumerate(row):
             widths[i] = max(widths[i], cell_len(cell))
     right = [name in numeric for name in header]
@@ -52,17 +58,20 @@ def _plain_table(grid: _text.Grid) -> str:
             " " * (w - cell_len(c)) + c if r else c + " " * (w - cell_len(c))
             for c, w, r in zip(cells, widths, right, strict=True)
         )
-        return f"{edge} " + f" {mid} ".join(padded) + f" {edge}"
+        return (f"{edge} " + f" {mid} ".join(padded) + f" {edge}").rstrip() + "\n"
 
     def rule(left: str, fill: str, cross: str, end: str) -> str:
-        return left + cross.join(fill * (w + 2) for w in widths) + end
+        return left + cross.join(fill * (w + 2) for w in widths) + end + "\n"
 
-    out = [rule("┏", "━", "┳", "┓"), line(header, "┃", "┃"), rule("┡", "━", "╇", "┩")]
-    out += [line(row, "│", "│") for row in rows]
+    yield rule("┏", "━", "┳", "┓")
+    yield line(header, "┃", "┃")
+    yield rule("┡", "━", "╇", "┩")
+    for row in rows:
+        yield line(row, "│", "│")
     if footer is not None:
-        out += [rule("├", "─", "┼", "┤"), line(footer, "│", "│")]
-    out.append(rule("└", "─", "┴", "┘"))
-    return "\n".join(text.rstrip() for text in out)
+        yield rule("├", "─", "┼", "┤")
+        yield line(footer, "│", "│")
+    yield rule("└", "─", "┴", "┘")
 
 
 def _print(*items: Table | str) -> str:
@@ -87,16 +96,25 @@ def _totals(report: Report) -> str:
 
 def network(report: Report, *, by_type: bool = False) -> str:
     """Per-layer table (totals in the footer), totals, breakdown by type, convention."""
+    return "".join(network_chunks(report, by_type=by_type))
+
+
+def network_chunks(report: Report, *, by_type: bool = False) -> Iterator[str]:
+    """:func:`network` in pieces; a table of more than RICH_ROWS rows line by line."""
     breakdown = _table(_text.by_type_grid(report))
     tail: list[Table | str] = [_totals(report), "By layer type", breakdown, _text.CONVENTION_NOTE]
     if by_type:
-        return _print(_text.title(report), *tail)
+        yield _print(_text.title(report), *tail)
+        return
     layers = _text.layers_grid(report)
     if len(report.rows) <= RICH_ROWS:
-        return _print(_text.title(report), _table(layers), *tail)
-    # Joined outside rich: printing a 100,000-line string through a Console is as slow as
+        yield _print(_text.title(report), _table(layers), *tail)
+        return
+    # Written outside rich: printing a 100,000-line string through a Console is as slow as
     # laying out the table.
-    return f"{_text.title(report)}\n{_plain_table(layers)}\n{_print(*tail)}"
+    yield f"{_text.title(report)}\n"
+    yield from _plain_table(layers)
+    yield _print(*tail)
 
 
 def comparison(c: Comparison) -> str:

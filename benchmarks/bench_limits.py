@@ -1,0 +1,137 @@
+"""The worst inputs within convcost's limits: how long each takes and how much memory.
+
+    python benchmarks/bench_limits.py            # every case, one fresh process each
+    python benchmarks/bench_limits.py flow_16mib # one case
+
+Each case is a spec written to a temporary folder and run as ``convcost net SPEC -f json``
+(stdout to /dev/null) in a fresh process; reported are its exit status, its message, the wall
+time and its peak memory (max RSS, from ``os.wait4``). docs/spec.md (Limits) quotes one run;
+tests/test_bounds.py runs the same cases under a memory and a time limit.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+MIB = 2**20
+FILE_BYTES = 16 * MIB  # the loader's limit on a spec file
+
+
+def _flow_16mib() -> str:
+    """16 MiB of flow scalars, with an '&' in a comment (which once meant the pure-Python
+    composer): more YAML nodes than the loader keeps."""
+    head = "# an &anchor in a comment\ninput: ["
+    tail = "1]\nlayers: [conv]\n"
+    return head + "1," * ((FILE_BYTES - len(head) - len(tail)) // 2) + tail
+
+
+def _input_list_16mib() -> str:
+    """A 16 MiB list of one-word entries (``- relu``): more entries than the loader expands."""
+    head = "input: [8, 8, 3]\nlayers:\n"
+    return head + "  - relu\n" * ((FILE_BYTES - len(head)) // 9)
+
+
+def _defaults_repeat() -> str:
+    """A default 'layers' of 100 convolutions, used by an entry repeated 100,000 times."""
+    return (
+        "input: [8, 8, 3]\n"
+        "defaults: {residual: {layers: [{conv: {c: 3, n: 100}}]}}\n"
+        "layers:\n"
+        "  - residual: {n: 100000}\n"
+    )
+
+
+def _empty_branches() -> str:
+    """A concat of 100,000 empty branches repeated 100,000 times (700 KB)."""
+    return (
+        "input: [8, 8, 3]\nlayers:\n  - concat: {n: 100000, branches: ["
+        + ", ".join(["[]"] * 100_000)
+        + "]}\n"
+    )
+
+
+def _long_names() -> str:
+    """50 nested sequences with 200-character names around a convolution repeated 66,666
+    times (34 KB): full names longer than the loader allows."""
+    name = "x" * 200
+    layers = "[{conv: {c: 3, n: 66666}}]"
+    for _ in range(49):
+        layers = f"[{{sequence: {{name: {name}, layers: {layers}}}}}]"
+    return f"input: [8, 8, 3]\nlayers:\n  - sequence: {{name: {name}, layers: {layers}}}\n"
+
+
+def _name_chars() -> str:
+    """250,000 rows under a 190-character block name: 50 MB of names, the most a report keeps."""
+    return (
+        "input: [8, 8, 3]\nlayers:\n"
+        f"  - sequence: {{name: {'n' * 190}, layers: [{{conv: {{c: 3, n: 100000}}}}]}}\n"
+    )
+
+
+def _largest_report() -> str:
+    """The largest accepted report: 166,666 inverted residuals of 6 rows each, 999,996 rows
+    (the limits: 250,000 entries, 1,000,000 rows)."""
+    return (
+        "input: [8, 8, 16]\nlayers:\n"
+        "  - inverted_residual: {t: 1, c: 16, n: 100000}\n"
+        "  - inverted_residual: {t: 1, c: 16, n: 66666}\n"
+    )
+
+
+CASES: dict[str, Callable[[], str]] = {
+    "flow_16mib": _flow_16mib,
+    "input_list_16mib": _input_list_16mib,
+    "defaults_repeat": _defaults_repeat,
+    "empty_branches": _empty_branches,
+    "long_names": _long_names,
+    "name_chars": _name_chars,
+    "largest_report": _largest_report,
+}
+
+
+def run(name: str, folder: Path, *, preexec: Callable[[], None] | None = None) -> dict[str, object]:
+    """Run one case as ``convcost net`` in a fresh process: exit status, stderr, seconds, MB."""
+    spec = folder / f"{name}.yaml"
+    spec.write_text(CASES[name](), encoding="utf-8")
+    start = time.perf_counter()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "convcost", "net", str(spec), "-f", "json"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        preexec_fn=preexec,
+    )
+    assert process.stderr is not None
+    stderr = process.stderr.read().decode("utf-8", "replace")
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    return {
+        "case": name,
+        "bytes": spec.stat().st_size,
+        "exit": process.returncode,
+        "stderr": stderr,
+        "seconds": time.perf_counter() - start,
+        "peak_mb": usage.ru_maxrss / 1024,
+    }
+
+
+def main() -> None:
+    names = sys.argv[1:] or list(CASES)
+    print(f"{'case':<18} {'bytes':>10} {'exit':>4} {'s':>6} {'peak MB':>8}  message")
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in names:
+            r = run(name, Path(tmp))
+            message = str(r["stderr"]).strip().split(": ", 2)[-1][:70]
+            print(
+                f"{name:<18} {r['bytes']:>10,} {r['exit']:>4} {r['seconds']:>6.2f} "
+                f"{r['peak_mb']:>8.0f}  {message}"
+            )
+
+
+if __name__ == "__main__":
+    main()
