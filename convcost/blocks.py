@@ -9,7 +9,7 @@ input (a depthwise convolution has groups = C) and on ``--alpha``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -223,8 +223,10 @@ def _expand_simple(entry: LayerSpec, shape: Shape, width: Width, first: bool) ->
         layer = L.Flatten()
     elif kind == "dropout":
         layer = L.Dropout(f.get("p", 0.5))
-    else:
+    elif kind == "channel_shuffle":
         layer = L.ChannelShuffle(f.get("groups", 2))
+    else:
+        raise _no_rule(kind)
     return [Prim("", layer)]
 
 
@@ -373,7 +375,25 @@ def _expand_container(entry: LayerSpec, shape: Shape, width: Width, first: bool)
     return [Concat("", [list(b) for b in f["branches"]], split=f.get("split"))]
 
 
-_EXPAND = {
+_Rule = Callable[[LayerSpec, Shape, Width, bool], list[Node]]
+
+# Every entry type of the loader's catalogue (spec.FIELDS) has its rule here, the simple
+# layers included: a type without one is an error in expand(), never a guess
+# (tests/test_blocks.py checks the two lists agree).
+_SIMPLE = (
+    "batchnorm",
+    *ACTIVATIONS,
+    "maxpool",
+    "avgpool",
+    "global_avgpool",
+    "global_maxpool",
+    "adaptive_avgpool",
+    "flatten",
+    "dropout",
+    "channel_shuffle",
+)
+
+_EXPAND: dict[str, _Rule] = {
     "conv": _expand_conv,
     "depthwise": _expand_depthwise,
     "pointwise": _expand_pointwise,
@@ -386,7 +406,12 @@ _EXPAND = {
     "sequence": _expand_container,
     "residual": _expand_container,
     "concat": _expand_container,
+    **dict.fromkeys(_SIMPLE, _expand_simple),
 }
+
+
+def _no_rule(kind: str) -> ConvcostError:
+    return ConvcostError(f"no expansion rule for entry type {kind!r}")
 
 
 def expand(entry: LayerSpec, shape: Shape, width: Width, *, first: bool = True) -> list[Node]:
@@ -395,5 +420,7 @@ def expand(entry: LayerSpec, shape: Shape, width: Width, *, first: bool = True) 
     ``first`` is False for the second and later repetitions of an entry with ``n``, which do
     not stride.
     """
-    rule = _EXPAND.get(entry.type, _expand_simple)
+    rule = _EXPAND.get(entry.type)
+    if rule is None:
+        raise _no_rule(entry.type)
     return rule(entry, shape, width, first)

@@ -53,7 +53,7 @@ class ConvcostError(Exception):
         if self.layer is not None:
             where += f"layer '{_clip(self.layer)}': "
         if self.field is not None:
-            where += f"{self.field}: "
+            where += f"{_clip(self.field)}: "
         return _one_line(where + self.message)
 
 

@@ -13,11 +13,12 @@ Shapes are ``(H, W, C)``; a fully connected layer sees ``(1, 1, features)``.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 from typing import Literal
 
 from convcost import formulas
+from convcost.conventions import EXACT
 from convcost.errors import ConvcostError
 from convcost.formulas import Count
 
@@ -47,14 +48,45 @@ class LayerKind(str, Enum):
     MULTIPLY = "multiply"
 
 
+# How a model's code calls a layer, where a counter that hooks modules or patches functions
+# sees a difference (docs/peers.md): nn.AdaptiveAvgPool2d, F.adaptive_avg_pool2d, x.mean.
+Call = Literal["module", "functional", "mean"]
+
+
 @dataclass(frozen=True, slots=True)
 class Cost:
-    """What one layer costs on a given input: exact counts and its output shape."""
+    """What one layer costs on a given input: its output shape, params and buffers, and its
+    work as named terms (fvcore's handles return a Counter of operators in the same way).
+
+    The terms are counted once per element at batch 1 (see :data:`TERMS`); a
+    :class:`~convcost.conventions.Convention` projects them onto MACs.
+    """
 
     output: Shape
     params: Count = 0
     buffers: Count = 0
-    macs: Count = 0
+    terms: dict[str, Count] = field(default_factory=dict)
+
+    @property
+    def macs(self) -> Count:
+        """convcost's own MACs (the ``exact`` convention): convolution and linear terms."""
+        return EXACT.project(self.terms)
+
+
+# The cost terms the rules return. A term's name is its family with the layer's details.
+TERMS = {
+    "conv": "multiply-accumulates of a convolution: Hout*Wout*Cout*(Cin/groups)*Kh*Kw",
+    "linear": "multiply-accumulates of a fully connected layer: positions*in*out",
+    "bias": "bias adds: the output elements of a convolution or linear layer with a bias",
+    "bn": "BatchNorm output elements",
+    "bn_params": "BatchNorm gamma and beta (2C)",
+    "act.FUNCTION": "activation output elements (act.relu, act.relu6, ...); "
+    "act.FUNCTION.functional when the code calls F.relu rather than nn.ReLU",
+    "pool.OP.in, pool.OP.out": "pooling input and output elements, OP max, avg (a window), "
+    "adaptive_avg, adaptive_max (global and adaptive pools), mean (x.mean([2, 3])); "
+    "pool.OP.functional.in/out when the code calls F.max_pool2d and the like",
+    "add, multiply, concat": "output elements where paths meet (residual, squeeze-excite, concat)",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +133,7 @@ class Activation:
     """An element-wise non-linearity (relu, relu6, hswish, sigmoid, ...): free by convention."""
 
     function: str = "relu"
+    call: Call = "module"
     kind: LayerKind = LayerKind.ACTIVATION
 
 
@@ -112,6 +145,7 @@ class Pool:
     k: Pair = (2, 2)
     stride: Pair = (2, 2)
     padding: Padding = (0, 0)
+    call: Call = "module"
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +153,7 @@ class GlobalPool:
     """Global max or average pooling: (H, W, C) -> (1, 1, C)."""
 
     kind: LayerKind = LayerKind.GLOBAL_AVGPOOL
+    call: Call = "module"
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +161,7 @@ class AdaptivePool:
     """PyTorch's ``AdaptiveAvgPool2d(size)``: any (H, W, C) -> (size_h, size_w, C)."""
 
     size: Pair = (1, 1)
+    call: Call = "module"
     kind: LayerKind = LayerKind.ADAPTIVE_AVGPOOL
 
 
@@ -219,28 +255,58 @@ def _conv2d_cost(layer: Conv2d, shape: Shape) -> Cost:
     hout = _window_output(h, layer.k[0], layer.stride[0], layer.padding, 0, layer.dilation[0])
     wout = _window_output(w, layer.k[1], layer.stride[1], layer.padding, 1, layer.dilation[1])
     kh, kw = layer.k
+    terms = {"conv": formulas.conv_macs(hout, wout, cin, layer.cout, kh, kw, layer.groups)}
+    if layer.bias:
+        terms["bias"] = hout * wout * layer.cout
     return Cost(
         output=(hout, wout, layer.cout),
         params=formulas.conv_params(cin, layer.cout, kh, kw, layer.groups, layer.bias),
-        macs=formulas.conv_macs(hout, wout, cin, layer.cout, kh, kw, layer.groups),
+        terms=terms,
     )
 
 
 def _linear_cost(layer: Linear, shape: Shape) -> Cost:
     h, w, fin = shape
     # PyTorch's Linear acts on the last axis and repeats over the others (h*w positions).
+    terms = {"linear": h * w * formulas.linear_macs(fin, layer.fout)}
+    if layer.bias:
+        terms["bias"] = h * w * layer.fout
     return Cost(
         output=(h, w, layer.fout),
         params=formulas.linear_params(fin, layer.fout, layer.bias),
-        macs=h * w * formulas.linear_macs(fin, layer.fout),
+        terms=terms,
     )
 
 
 def _batchnorm_cost(layer: BatchNorm, shape: Shape) -> Cost:
-    c = shape[2]
+    h, w, c = shape
+    params = formulas.batchnorm_params(c)
     return Cost(
-        output=shape, params=formulas.batchnorm_params(c), buffers=formulas.batchnorm_buffers(c)
+        output=shape,
+        params=params,
+        buffers=formulas.batchnorm_buffers(c),
+        terms={"bn": h * w * c, "bn_params": params},
     )
+
+
+def _activation_cost(layer: Activation, shape: Shape) -> Cost:
+    call = ".functional" if layer.call == "functional" else ""
+    return Cost(output=shape, terms={f"act.{layer.function}{call}": _elements(shape)})
+
+
+def _pooled(op: str, call: Call, shape: Shape, output: Shape) -> Cost:
+    """A pooling layer's cost: its input and output elements, named by how it is called."""
+    name = "pool.mean" if call == "mean" else f"pool.{op}"
+    if call == "functional":
+        name += ".functional"
+    return Cost(
+        output=output, terms={f"{name}.in": _elements(shape), f"{name}.out": _elements(output)}
+    )
+
+
+def _elements(shape: Shape) -> Count:
+    h, w, c = shape
+    return h * w * c
 
 
 def _pool_cost(layer: Pool, shape: Shape) -> Cost:
@@ -256,15 +322,18 @@ def _pool_cost(layer: Pool, shape: Shape) -> Cost:
                 )
     hout = _window_output(h, layer.k[0], layer.stride[0], layer.padding, 0, what="window")
     wout = _window_output(w, layer.k[1], layer.stride[1], layer.padding, 1, what="window")
-    return Cost(output=(hout, wout, c))
+    op = "max" if layer.kind is LayerKind.MAXPOOL else "avg"
+    return _pooled(op, layer.call, shape, (hout, wout, c))
 
 
 def _global_pool_cost(layer: GlobalPool, shape: Shape) -> Cost:
-    return Cost(output=(1, 1, shape[2]))
+    """Global pooling is PyTorch's AdaptiveAvgPool2d(1) (or AdaptiveMaxPool2d(1))."""
+    op = "adaptive_max" if layer.kind is LayerKind.GLOBAL_MAXPOOL else "adaptive_avg"
+    return _pooled(op, layer.call, shape, (1, 1, shape[2]))
 
 
 def _adaptive_pool_cost(layer: AdaptivePool, shape: Shape) -> Cost:
-    return Cost(output=(layer.size[0], layer.size[1], shape[2]))
+    return _pooled("adaptive_avg", layer.call, shape, (layer.size[0], layer.size[1], shape[2]))
 
 
 def _flatten_cost(layer: Flatten, shape: Shape) -> Cost:
@@ -280,15 +349,20 @@ def _shuffle_cost(layer: ChannelShuffle, shape: Shape) -> Cost:
     return Cost(output=shape)
 
 
-def _free(layer: Activation | Dropout | Merge, shape: Shape) -> Cost:
+def _free(layer: Dropout, shape: Shape) -> Cost:
     return Cost(output=shape)
+
+
+def _merge_cost(layer: Merge, shape: Shape) -> Cost:
+    """Where paths meet: the merged tensor's elements, one add or multiply each."""
+    return Cost(output=shape, terms={layer.kind.value: _elements(shape)})
 
 
 KIND_COST: dict[LayerKind, Callable[..., Cost]] = {
     LayerKind.CONV2D: _conv2d_cost,
     LayerKind.LINEAR: _linear_cost,
     LayerKind.BATCHNORM: _batchnorm_cost,
-    LayerKind.ACTIVATION: _free,
+    LayerKind.ACTIVATION: _activation_cost,
     LayerKind.MAXPOOL: _pool_cost,
     LayerKind.AVGPOOL: _pool_cost,
     LayerKind.GLOBAL_AVGPOOL: _global_pool_cost,
@@ -297,9 +371,9 @@ KIND_COST: dict[LayerKind, Callable[..., Cost]] = {
     LayerKind.FLATTEN: _flatten_cost,
     LayerKind.DROPOUT: _free,
     LayerKind.CHANNEL_SHUFFLE: _shuffle_cost,
-    LayerKind.ADD: _free,
-    LayerKind.CONCAT: _free,
-    LayerKind.MULTIPLY: _free,
+    LayerKind.ADD: _merge_cost,
+    LayerKind.CONCAT: _merge_cost,
+    LayerKind.MULTIPLY: _merge_cost,
 }
 
 

@@ -8,14 +8,16 @@ file, line and layer name attached here.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import NamedTuple
 
 from convcost import layers as L
 from convcost.blocks import Concat, Node, Prim, Residual, Width, expand
+from convcost.conventions import EXACT, Convention
 from convcost.errors import ConvcostError
-from convcost.formulas import CONVENTION, Count, flops
+from convcost.formulas import Count, flops
 from convcost.layers import LayerKind, Shape
 from convcost.limits import (
     ALPHA_MAX,
@@ -30,19 +32,50 @@ from convcost.spec import LayerSpec, Spec, paused_gc
 
 @dataclass(frozen=True, slots=True)
 class LayerCost:
-    """One row of a report: a primitive layer, its shapes and exact counts."""
+    """One row of a report: a primitive layer with everything it is, and what it costs.
+
+    ``layer`` holds all its hyper-parameters; ``inputs`` every input shape (a residual add
+    and a squeeze-excite multiply have two, a concat one per branch); ``scope`` the full names
+    of the spec entries around it, outermost first (``('stage2', 'stage2.block3')``);
+    ``tensors`` the identities of the tensors it reads and ``tensor`` the one it writes (the
+    spec's input is tensor 0), so that liveness can be computed from rows alone. ``terms``
+    are its named cost terms and ``macs`` their projection under the report's convention.
+    """
 
     name: str
-    kind: LayerKind
+    layer: L.Layer
     category: str
-    input: Shape
+    inputs: tuple[Shape, ...]
     output: Shape
     params: Count = 0
     buffers: Count = 0
     macs: Count = 0
-    kernel: tuple[int, int] | None = None
-    stride: tuple[int, int] | None = None
-    groups: int | None = None
+    terms: Mapping[str, Count] = field(default_factory=dict)
+    scope: tuple[str, ...] = ()
+    tensors: tuple[int, ...] = ()
+    tensor: int = 0
+
+    @property
+    def kind(self) -> LayerKind:
+        return self.layer.kind
+
+    @property
+    def input(self) -> Shape:
+        """The shape the layer is costed on: its input, or for a merge of several paths the
+        merged shape."""
+        return self.inputs[0] if len(self.inputs) == 1 else self.output
+
+    @property
+    def kernel(self) -> tuple[int, int] | None:
+        return getattr(self.layer, "k", None)
+
+    @property
+    def stride(self) -> tuple[int, int] | None:
+        return getattr(self.layer, "stride", None)
+
+    @property
+    def groups(self) -> int | None:
+        return getattr(self.layer, "groups", None)
 
     @property
     def flops(self) -> Count:
@@ -52,11 +85,12 @@ class LayerCost:
 
 @dataclass(frozen=True, slots=True)
 class Totals:
-    """Sums over all rows."""
+    """Sums over all rows, the cost terms included."""
 
     params: Count = 0
     buffers: Count = 0
     macs: Count = 0
+    terms: Mapping[str, Count] = field(default_factory=dict)
 
     @property
     def flops(self) -> Count:
@@ -68,11 +102,14 @@ class Totals:
         params: Count = 0
         buffers: Count = 0
         macs: Count = 0
+        terms: dict[str, Count] = {}
         for row in rows:
             params += row.params
             buffers += row.buffers
             macs += row.macs
-        return cls(params, buffers, macs)
+            for term, value in row.terms.items():
+                terms[term] = terms.get(term, 0) + value
+        return cls(params, buffers, macs, terms)
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,17 +125,36 @@ class CategoryShare:
 
 
 @dataclass(frozen=True, slots=True)
+class Variant:
+    """How a spec is built: width multiplier alpha (scaled by the spec's width rule) and input
+    resolution (H, W); None keeps what the spec says."""
+
+    alpha: Fraction | None = None
+    resolution: tuple[int, int] | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Report:
-    """What ``convcost net`` prints: every layer's cost and the totals."""
+    """What ``convcost net`` prints: every layer's cost and the totals, the variant it was
+    built as, and the convention its MACs follow. ``declared_checked`` is False when the
+    variant changed the shapes the spec declares (``output:``), which then go unchecked."""
 
     network: str
     input: Shape
     rows: tuple[LayerCost, ...]
     totals: Totals
     source: str | None = None
-    alpha: Fraction | None = None
-    resolution: tuple[int, int] | None = None
-    convention: dict[str, str] = field(default_factory=lambda: dict(CONVENTION))
+    variant: Variant = Variant()
+    convention: Convention = EXACT
+    declared_checked: bool = True
+
+    @property
+    def alpha(self) -> Fraction | None:
+        return self.variant.alpha
+
+    @property
+    def resolution(self) -> tuple[int, int] | None:
+        return self.variant.resolution
 
     @property
     def output(self) -> Shape:
@@ -136,40 +192,54 @@ def _share(part: Count, whole: Count) -> Fraction:
 # --- the walker -----------------------------------------------------------------------------
 
 
+class _Tensor(NamedTuple):
+    """A tensor as the walker follows it: its shape and its identity."""
+
+    shape: Shape
+    id: int
+
+
 class _Walker:
-    def __init__(self, width: Width, path: str | None, check_declared: bool = True) -> None:
+    def __init__(
+        self, width: Width, path: str | None, convention: Convention, check_declared: bool
+    ) -> None:
         self.width = width
         self.path = path
+        self.convention = convention
         # Declared shapes transcribe the paper's table at its own width and resolution.
         self.check_declared = check_declared
         self.rows: list[LayerCost] = []
         self.names: set[str] = set()
         self.name_chars = 0
+        self.scope: tuple[str, ...] = ()  # the entries being walked, outermost first
+        self.tensors = 0  # tensor 0 is the spec's input
+        self.merged: Shape = (0, 0, 0)  # the shape a merge row produces, set by merge()
 
     def nodes(
         self,
         nodes: Sequence[Node],
-        shape: Shape,
+        x: _Tensor,
         scope: str,
         counters: dict[str, int] | None = None,
-    ) -> Shape:
+    ) -> _Tensor:
         """Walk a sequence; ``counters`` numbers generated names within ``scope``."""
         counters = {} if counters is None else counters
         for node in nodes:
-            shape = self.node(node, shape, scope, counters)
-        return shape
+            x = self.node(node, x, scope, counters)
+        return x
 
-    def node(self, node: Node, shape: Shape, scope: str, counters: dict[str, int]) -> Shape:
+    def node(self, node: Node, x: _Tensor, scope: str, counters: dict[str, int]) -> _Tensor:
         if isinstance(node, LayerSpec):
-            return self.entry(node, shape, scope, counters)
+            return self.entry(node, x, scope, counters)
         name = _join(scope, node.name)
         if isinstance(node, Prim):
-            return self.prim(node.layer, shape, name)
+            return self.prim(node.layer, (x,), name)
         if isinstance(node, Residual):
-            return self.residual(node, shape, name)
-        return self.concat(node, shape, name)
+            return self.residual(node, x, name)
+        return self.concat(node, x, name)
 
-    def entry(self, entry: LayerSpec, shape: Shape, scope: str, counters: dict[str, int]) -> Shape:
+    def entry(self, entry: LayerSpec, x: _Tensor, scope: str, counters: dict[str, int]) -> _Tensor:
+        outer = self.scope
         for index in range(entry.repeat):
             if entry.name is None:
                 counters[entry.prefix] = counters.get(entry.prefix, 0) + 1
@@ -177,46 +247,51 @@ class _Walker:
             else:
                 name = entry.name if entry.repeat == 1 else f"{entry.name}.{index + 1}"
             full = _join(scope, name)
+            self.scope = (*outer, full)
             try:
-                nodes = expand(entry, shape, self.width, first=index == 0)
-                shape = self.nodes(nodes, shape, full)
+                nodes = expand(entry, x.shape, self.width, first=index == 0)
+                x = self.nodes(nodes, x, full)
             except ConvcostError as error:
                 raise error.located(path=self.path, line=entry.line, layer=full) from None
-        if self.check_declared and entry.output is not None and not _matches(entry.output, shape):
+            finally:
+                self.scope = outer
+        if self.check_declared and entry.output is not None and not _matches(entry.output, x.shape):
             raise ConvcostError(
-                f"declared {list(entry.output)} but the layers produce {_fmt(shape)}",
+                f"declared {list(entry.output)} but the layers produce {_fmt(x.shape)}",
                 path=self.path,
                 line=entry.line,
                 layer=full,
                 field="output",
             )
-        return shape
+        return x
 
-    def prim(self, layer: L.Layer, shape: Shape, name: str) -> Shape:
+    def prim(self, layer: L.Layer, inputs: tuple[_Tensor, ...], name: str) -> _Tensor:
+        """Cost one layer; a merge reads several tensors and costs its merged shape."""
         self._check_name(name)
+        shape = inputs[0].shape if len(inputs) == 1 else self.merged
         try:
             cost = L.cost(layer, shape)
             _check_shape(cost.output, channels=layer.kind is not LayerKind.FLATTEN)
         except ConvcostError as error:
             raise error.located(layer=name) from None
-        kernel = getattr(layer, "k", None)
-        stride = getattr(layer, "stride", None)
+        self.tensors += 1
         self.rows.append(
             LayerCost(
                 name=name,
-                kind=layer.kind,
+                layer=layer,
                 category=L.category(layer, shape),
-                input=shape,
+                inputs=tuple(x.shape for x in inputs),
                 output=cost.output,
                 params=cost.params,
                 buffers=cost.buffers,
-                macs=cost.macs,
-                kernel=kernel,
-                stride=stride,
-                groups=getattr(layer, "groups", None),
+                macs=self.convention.project(cost.terms),
+                terms=cost.terms,
+                scope=self.scope,
+                tensors=tuple(x.id for x in inputs),
+                tensor=self.tensors,
             )
         )
-        return cost.output
+        return _Tensor(cost.output, self.tensors)
 
     def _check_name(self, name: str) -> None:
         """Bound the rows and their names before adding one; names are unique."""
@@ -241,34 +316,40 @@ class _Walker:
             )
         self.names.add(name)
 
-    def residual(self, node: Residual, shape: Shape, name: str) -> Shape:
-        body = self.nodes(node.body, shape, name)
-        short = self.nodes(node.shortcut, shape, _join(name, node.shortcut_scope))
+    def merge(
+        self, kind: LayerKind, inputs: tuple[_Tensor, ...], shape: Shape, name: str
+    ) -> _Tensor:
+        """The row where paths meet, reading every path's tensor; ``shape`` is the result."""
+        self.merged = shape
+        return self.prim(L.Merge(kind), inputs, _join(name, kind.value))
+
+    def residual(self, node: Residual, x: _Tensor, name: str) -> _Tensor:
+        body = self.nodes(node.body, x, name)
+        short = self.nodes(node.shortcut, x, _join(name, node.shortcut_scope))
+        b, s = body.shape, short.shape
         if node.merge is LayerKind.MULTIPLY:
             # Squeeze-excite: a (1, 1, C) gate scales the (H, W, C) input.
-            if not _same(body[2], short[2]):
+            if not _same(b[2], s[2]):
                 raise ConvcostError(
-                    f"the gate has {body[2]} channels but the input has {short[2]}", field="c"
+                    f"the gate has {b[2]} channels but the input has {s[2]}", field="c"
                 )
-            merged = short
+            merged = s
         else:
-            if not (
-                _same(body[0], short[0]) and _same(body[1], short[1]) and _same(body[2], short[2])
-            ):
+            if not (_same(b[0], s[0]) and _same(b[1], s[1]) and _same(b[2], s[2])):
                 raise ConvcostError(
-                    f"residual add needs equal shapes, got {_fmt(body)} (layers) and "
-                    f"{_fmt(short)} (shortcut)",
+                    f"residual add needs equal shapes, got {_fmt(b)} (layers) and "
+                    f"{_fmt(s)} (shortcut)",
                     field="shortcut",
                 )
-            merged = body
-        self.prim(L.Merge(node.merge), merged, _join(name, node.merge.value))
-        return self.nodes(node.after, merged, name)
+            merged = b
+        out = self.merge(node.merge, (body, short), merged, name)
+        return self.nodes(node.after, out, name)
 
-    def concat(self, node: Concat, shape: Shape, name: str) -> Shape:
-        h, w, c = shape
-        inputs: list[Shape]
+    def concat(self, node: Concat, x: _Tensor, name: str) -> _Tensor:
+        h, w, c = x.shape
+        inputs: list[_Tensor]
         if node.split is None:
-            inputs = [shape] * len(node.branches)
+            inputs = [x] * len(node.branches)
         else:
             if len(node.split) != len(node.branches):
                 raise ConvcostError(
@@ -281,24 +362,24 @@ class _Walker:
                     f"but the input has {c}",
                     field="split",
                 )
-            inputs = [(h, w, part) for part in node.split]
+            # A channel split is a view of the input: the branches read the input tensor.
+            inputs = [_Tensor((h, w, part), x.id) for part in node.split]
         outputs = [
             self.nodes(branch, inp, name if len(node.branches) == 1 else f"{name}.branch{i + 1}")
             for i, (branch, inp) in enumerate(zip(node.branches, inputs, strict=True))
         ]
-        first = outputs[0]
+        first = outputs[0].shape
         for i, out in enumerate(outputs[1:], start=2):
-            if not (_same(out[0], first[0]) and _same(out[1], first[1])):
+            if not (_same(out.shape[0], first[0]) and _same(out.shape[1], first[1])):
                 raise ConvcostError(
                     f"concat needs equal H and W, got {_fmt(first)} (branch 1) and "
-                    f"{_fmt(out)} (branch {i})",
+                    f"{_fmt(out.shape)} (branch {i})",
                     field="branches",
                 )
         channels: Count = 0
         for out in outputs:
-            channels += out[2]
-        merged = (first[0], first[1], channels)
-        self.prim(L.Merge(LayerKind.CONCAT), merged, _join(name, "concat"))
+            channels += out.shape[2]
+        merged = self.merge(LayerKind.CONCAT, tuple(outputs), (first[0], first[1], channels), name)
         return self.nodes(node.after, merged, name)
 
 
@@ -334,37 +415,43 @@ def _fmt(shape: Shape) -> str:
 
 def walk(
     spec: Spec,
+    variant: Variant | None = None,
     *,
     alpha: Fraction | None = None,
     resolution: int | tuple[int, int] | None = None,
+    convention: Convention = EXACT,
 ) -> Report:
-    """Cost every layer of ``spec``; ``alpha`` scales channels by the spec's width rule and
-    ``resolution`` (N, or (H, W)) replaces the input's H and W."""
+    """Cost every layer of ``spec`` built as ``variant`` (or ``alpha`` and ``resolution``
+    given directly: alpha scales channels by the spec's width rule, resolution N or (H, W)
+    replaces the input's H and W), with MACs under ``convention``."""
+    if variant is None:
+        if isinstance(resolution, int):
+            resolution = (resolution, resolution)
+        variant = Variant(alpha, resolution)
+    alpha, resolution = variant.alpha, variant.resolution
     if alpha is not None and not ALPHA_MIN <= alpha <= ALPHA_MAX:
         raise ConvcostError(
             f"alpha must be from {float(ALPHA_MIN)} to {ALPHA_MAX}, got {alpha}", field="alpha"
         )
     h, w, c = spec.input
-    if isinstance(resolution, int):
-        resolution = (resolution, resolution)
     if resolution is not None:
         h, w = resolution
         if not (0 < h <= MAX_SIZE and 0 < w <= MAX_SIZE):
             raise ConvcostError(
                 f"resolution must be 1 to {MAX_SIZE:,}, got {h}x{w}", field="resolution"
             )
-    shape: Shape = (h, w, c)
     declared = alpha is None and (h, w) == spec.input[:2]
-    walker = _Walker(Width(alpha, spec.width_rule), spec.path, check_declared=declared)
+    walker = _Walker(Width(alpha, spec.width_rule), spec.path, convention, declared)
     with paused_gc():
-        walker.nodes(spec.layers, shape, "")
+        walker.nodes(spec.layers, _Tensor((h, w, c), 0), "")
     rows = tuple(walker.rows)
     return Report(
         network=spec.name,
-        input=shape,
+        input=(h, w, c),
         rows=rows,
         totals=Totals.of(rows),
         source=spec.source,
-        alpha=alpha,
-        resolution=resolution,
+        variant=variant,
+        convention=convention,
+        declared_checked=declared,
     )

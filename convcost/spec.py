@@ -306,16 +306,16 @@ def _describe(node: Y.Node) -> str:
     if getattr(node, "style", None) in ("'", '"'):
         return f"'{_clip(text)}' (quoted, so a string)"
     if node.tag == _BOOL_TAG:
-        return f"'{text}' (a boolean in YAML 1.1)"
+        return f"'{_clip(text)}' (a boolean in YAML 1.1)"
     if node.tag == _NULL_TAG:
-        return "an empty value" if text in ("", "~") else f"'{text}' (null)"
+        return "an empty value" if text in ("", "~") else f"'{_clip(text)}' (null)"
     if node.tag in _READ_AS:
         return f"'{_clip(text)}' ({_READ_AS[node.tag]} in YAML 1.1)"
     if node.tag == _STR_TAG and _looks_numeric(text):
-        return f"'{text}' (a string in YAML 1.1; write it as a plain integer or with a '.')"
+        return f"'{_clip(text)}' (a string in YAML 1.1; write it as a plain integer or with a '.')"
     if node.tag == _STR_TAG:
         return f"'{_clip(text)}' (a string)"
-    return f"{text}"
+    return _clip(text)
 
 
 _READ_AS = {Y.TIMESTAMP: "a date", Y.MERGE: "a merge key", Y.VALUE: "a value key"}
@@ -373,14 +373,14 @@ def _surprising_number(node: Y.Node, ctx: _Context, layer: str | None, name: str
     value = _scalar(node, ctx, layer, name)
     if ":" in text:
         raise ctx.error(
-            f"'{text}' is a base-60 number in YAML 1.1 (= {value}); write the number itself",
+            f"'{_clip(text)}' is a base-60 number in YAML 1.1 (= {value}); write the number itself",
             node,
             layer=layer,
             field=name,
         )
     if node.tag == _INT_TAG and _OCTAL.fullmatch(text):
         raise ctx.error(
-            f"'{text}' is octal in YAML 1.1 (= {value}); write it without the leading zero",
+            f"'{_clip(text)}' is octal in YAML 1.1 (= {value}); write it without the leading zero",
             node,
             layer=layer,
             field=name,
@@ -404,13 +404,16 @@ def _integer(
         )
     if isinstance(value, float):
         if not value.is_integer():
-            raise ctx.error(f"expected an integer, got {node.value}", node, layer=layer, field=name)
+            raise ctx.error(
+                f"expected an integer, got {_clip(str(node.value))}", node, layer=layer, field=name
+            )
         value = int(value)
     if value < minimum:
         bound = "positive" if minimum == 1 else f"at least {minimum}"
         raise ctx.error(f"must be {bound}, got {value}", node, layer=layer, field=name)
     if value > maximum:
-        problem = f"{value:,} {what} is too many" if what else f"{value:,} is too large"
+        shown = _clip(f"{value:,}")
+        problem = f"{shown} {what} is too many" if what else f"{shown} is too large"
         raise ctx.error(f"{problem} (at most {maximum:,})", node, layer=layer, field=name)
     return int(value)
 
@@ -430,17 +433,22 @@ def _number(
         raise ctx.error(f"expected a number, got {_describe(node)}", node, layer=layer, field=name)
     if value != value or value in (float("inf"), float("-inf")):
         raise ctx.error(
-            f"expected a finite number, got {node.value}", node, layer=layer, field=name
+            f"expected a finite number, got {_clip(str(node.value))}", node, layer=layer, field=name
         )
     if value < minimum or (strict and value == minimum):
         bound = f"greater than {minimum:g}" if strict else f"at least {minimum:g}"
-        raise ctx.error(f"must be {bound}, got {node.value}", node, layer=layer, field=name)
+        raise ctx.error(
+            f"must be {bound}, got {_clip(str(node.value))}", node, layer=layer, field=name
+        )
     if maximum is not None and value >= maximum:
         raise ctx.error(
-            f"must be less than {maximum:g}, got {node.value}", node, layer=layer, field=name
+            f"must be less than {maximum:g}, got {_clip(str(node.value))}",
+            node,
+            layer=layer,
+            field=name,
         )
     if value > MAX_SIZE:
-        raise ctx.error(f"{node.value} is too large", node, layer=layer, field=name)
+        raise ctx.error(f"{_clip(str(node.value))} is too large", node, layer=layer, field=name)
     return value
 
 
@@ -468,7 +476,7 @@ def _padding(node: Y.Node, ctx: _Context, layer: str | None, name: str) -> Any:
         if not _looks_numeric(node.value):
             raise ctx.error(
                 f"expected an integer, [h, w], 'same' or 'valid', got "
-                f"'{_clip(node.value)}'{_suggest(node.value, ['same', 'valid'])}",
+                f"'{_clip(str(node.value))}'{_suggest(node.value, ['same', 'valid'])}",
                 node,
                 layer=layer,
                 field=name,

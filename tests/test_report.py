@@ -59,9 +59,9 @@ def test_mobilenet_v1_golden(fmt: Format, golden: GoldenCheck, mobilenet: networ
     golden(f"mobilenet_v1.{EXTENSIONS[fmt]}", renderer(fmt).network(mobilenet))
 
 
-def test_every_format_states_the_convention(mobilenet: network.Report) -> None:
+def test_every_format_states_the_convention(tiny_report: network.Report) -> None:
     for fmt in Format:
-        for text in (renderer(fmt).network(mobilenet), renderer(fmt).comparison(seed_layer())):
+        for text in (renderer(fmt).network(tiny_report), renderer(fmt).comparison(seed_layer())):
             assert "FLOPs" in text or "flops" in text
             assert "MACs" in text or "macs" in text
 
@@ -224,10 +224,63 @@ def test_alpha_is_shown_as_typed(typed: str, shown: str) -> None:
 
 
 @pytest.mark.parametrize("fmt", list(Format))
-def test_network_chunks_join_to_the_whole_text(fmt: Format, mobilenet: network.Report) -> None:
+def test_network_chunks_join_to_the_whole_text(fmt: Format, tiny_report: network.Report) -> None:
     """`convcost net` writes CSV and JSON row by row as they are made; the pieces are the text."""
     for by_type in (False, True):
-        pieces = list(renderer(fmt).network_chunks(mobilenet, by_type=by_type))
-        assert "".join(pieces) == renderer(fmt).network(mobilenet, by_type=by_type)
+        pieces = list(renderer(fmt).network_chunks(tiny_report, by_type=by_type))
+        assert "".join(pieces) == renderer(fmt).network(tiny_report, by_type=by_type)
         if fmt in (Format.CSV, Format.JSON) and not by_type:
-            assert len(pieces) > len(mobilenet.rows)  # streamed, not one string
+            assert len(pieces) > len(tiny_report.rows)  # streamed, not one string
+
+
+# --- the hand-built report (tests/conftest.py): what the table-model refactor must keep ----
+
+
+@pytest.mark.parametrize("by_type", [False, True], ids=["layers", "by_type"])
+@pytest.mark.parametrize("fmt", list(Format), ids=lambda f: f.value)
+def test_tiny_report_golden(
+    fmt: Format, by_type: bool, golden: GoldenCheck, tiny_report: network.Report
+) -> None:
+    text = renderer(fmt).network(tiny_report, by_type=by_type)
+    golden(f"fixture/tiny_net{'_by_type' if by_type else ''}.{EXTENSIONS[fmt]}", text)
+
+
+def test_tiny_report_is_what_the_walker_computes(
+    tiny_report: network.Report, tiny_yaml: str
+) -> None:
+    """The fixture's hand counts agree with a walk of the spec it transcribes; the renderer
+    tests themselves never walk."""
+    assert network.walk(spec.loads(tiny_yaml)) == tiny_report
+    assert network.Totals.of(tiny_report.rows) == tiny_report.totals
+
+
+def test_tiny_report_rows_sum_to_the_totals_in_every_format(tiny_report: network.Report) -> None:
+    rows = list(csv.DictReader(io.StringIO(renderer(Format.CSV).network(tiny_report))))
+    body, total = rows[:-1], rows[-1]
+    assert [r["name"] for r in body] == [row.name for row in tiny_report.rows]
+    for column in ("params", "buffers", "macs", "flops"):
+        assert sum(int(r[column]) for r in body) == int(total[column])
+    assert (total["params"], total["buffers"], total["macs"], total["flops"]) == (
+        "778",
+        "32",
+        "37024",
+        "74048",
+    )
+    layers, _, by_type = _markdown_tables(renderer(Format.MARKDOWN).network(tiny_report))
+    for table in (layers, by_type):
+        header, body_cells, footer = table[0], table[2:-1], table[-1]
+        for column in ("params", "MACs"):
+            i = header.index(column)
+            cells = [int(r[i].replace(",", "")) for r in body_cells]
+            assert sum(cells) == int(footer[i].replace(",", ""))
+    data = json.loads(renderer(Format.JSON).network(tiny_report))
+    assert data["totals"] == {"params": 778, "buffers": 32, "macs": 37_024, "flops": 74_048}
+    assert sum(layer["params"] for layer in data["layers"]) == 778
+    assert sum(s["layers"] for s in data["by_type"]) == len(tiny_report.rows)
+
+
+def test_plain_table_draws_what_rich_draws_on_the_fixture(tiny_report: network.Report) -> None:
+    from convcost.report import table
+
+    layers = _text.layers_grid(tiny_report)
+    assert "".join(table._plain_table(layers)) == table._print(table._table(layers))

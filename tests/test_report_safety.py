@@ -23,7 +23,7 @@ import pytest
 from typer.testing import CliRunner
 
 from convcost import cli, printable
-from convcost.layers import LayerKind
+from convcost.layers import Conv2d
 from convcost.network import LayerCost, Report, Totals
 from convcost.report import Format, _text, renderer
 
@@ -61,16 +61,13 @@ def _report() -> Report:
     rows = tuple(
         LayerCost(
             name=name,
-            kind=LayerKind.CONV2D,
+            layer=Conv2d(4, (3, 3)),
             category=f"cat {name}",
-            input=(8, 8, 3),
+            inputs=((8, 8, 3),),
             output=(8, 8, 4),
             params=i + 1,
             buffers=i,
             macs=10 * (i + 1),
-            kernel=(3, 3),
-            stride=(1, 1),
-            groups=1,
         )
         for i, name in enumerate(NAMES)
     )
@@ -265,7 +262,7 @@ def test_json_round_trips_the_exact_strings() -> None:
 
 
 def test_json_writes_lone_surrogates_as_escapes() -> None:
-    rows = (LayerCost("half\ud800", LayerKind.CONV2D, "c", (1, 1, 1), (1, 1, 1)),)
+    rows = (LayerCost("half\ud800", Conv2d(1, (1, 1)), "c", ((1, 1, 1),), (1, 1, 1)),)
     text = renderer(Format.JSON).network(Report("n", (1, 1, 1), rows, Totals.of(rows)))
     text.encode("utf-8")  # ensure_ascii=False alone would leave it raw: not writable
     assert json.loads(text)["layers"][0]["name"] == "half\ud800"

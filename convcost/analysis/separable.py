@@ -17,13 +17,14 @@ imports sympy and every count is a Python int.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
 from convcost import formulas
+from convcost.conventions import EXACT, Convention
 from convcost.errors import ConvcostError
-from convcost.formulas import CONVENTION, Count
+from convcost.formulas import Count
 from convcost.layers import Conv2d, Padding, Pair, Shape, cost
 
 KINDS = ("standard", "depthwise", "pointwise", "separable")
@@ -72,7 +73,7 @@ class Comparison:
     macs_ratio: Ratio
     params_ratio: Ratio
     approximation: Ratio
-    convention: dict[str, str] = field(default_factory=lambda: dict(CONVENTION))
+    convention: Convention = EXACT
 
     @property
     def symbolic(self) -> bool:
@@ -104,9 +105,10 @@ def compare(
     dilation: Pair = (1, 1),
     groups: int = 1,
     bias: bool = False,
+    convention: Convention = EXACT,
 ) -> Comparison:
     """Cost the four kinds on an input of H x W x Cin; H, W, Cin or Cout left out stays a
-    symbol.
+    symbol. MACs follow ``convention`` (a peer's count adds the bias adds, say).
 
     Raises ``ConvcostError`` with ``field`` set ("k", "groups") when the layer cannot exist.
     """
@@ -134,6 +136,9 @@ def compare(
     standard = cost(standard_layer, shape)
     depthwise = cost(depthwise_layer, shape)
     pointwise = cost(pointwise_layer, depthwise.output)
+    standard_macs, depthwise_macs, pointwise_macs = (
+        convention.project(c.terms) for c in (standard, depthwise, pointwise)
+    )
     rows = (
         KindCost(
             "standard",
@@ -144,7 +149,7 @@ def compare(
             stride,
             groups,
             standard.params,
-            standard.macs,
+            standard_macs,
         ),
         KindCost(
             "depthwise",
@@ -155,7 +160,7 @@ def compare(
             stride,
             cin,
             depthwise.params,
-            depthwise.macs,
+            depthwise_macs,
         ),
         KindCost(
             "pointwise",
@@ -166,7 +171,7 @@ def compare(
             (1, 1),
             1,
             pointwise.params,
-            pointwise.macs,
+            pointwise_macs,
         ),
         KindCost(
             "separable",
@@ -177,7 +182,7 @@ def compare(
             stride,
             None,
             _factored(depthwise.params + pointwise.params),
-            _factored(depthwise.macs + pointwise.macs),
+            _factored(depthwise_macs + pointwise_macs),
         ),
     )
     return Comparison(
@@ -190,9 +195,10 @@ def compare(
         groups=groups,
         bias=bias,
         rows=rows,
-        macs_ratio=exact_ratio(rows[3].macs, standard.macs),
+        macs_ratio=exact_ratio(rows[3].macs, standard_macs),
         params_ratio=exact_ratio(rows[3].params, standard.params),
         approximation=exact_ratio(kh * kw + cout, kh * kw * cout),
+        convention=convention,
     )
 
 

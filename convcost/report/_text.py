@@ -16,6 +16,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from convcost import printable
+from convcost.conventions import EXACT, Convention
 
 if TYPE_CHECKING:
     from convcost.analysis.separable import Comparison, KindCost
@@ -226,6 +227,27 @@ CONVENTION_NOTE = (
     "params = weights + biases + BatchNorm gamma/beta; buffers = BatchNorm "
     "running mean/var"
 )
+
+
+def convention_note(convention: Convention) -> str:
+    """The line every report ends with: what its MACs count (a preset names its tool)."""
+    if convention.name == EXACT.name:
+        return CONVENTION_NOTE
+    return (
+        f"convention {convention.name}: MACs = {convention.macs}; FLOPs = 2 x MACs; "
+        "params = weights + biases + BatchNorm gamma/beta; buffers = BatchNorm running mean/var"
+    )
+
+
+def report_notes(report: Report) -> list[str]:
+    """The convention, and whether declared output shapes were checked."""
+    notes = [convention_note(report.convention)]
+    if not report.declared_checked:
+        notes.append(UNCHECKED_NOTE)
+    return notes
+
+
+UNCHECKED_NOTE = "declared output shapes not checked: --alpha or --resolution changes them"
 
 
 ZOO_HEADER = ("name", "input", "params", "buffers", "MACs", "source")

@@ -1,7 +1,8 @@
 """CSV for spreadsheets: one table, raw integers, a final ``total`` row where sums make sense.
 
-The ``macs`` and ``flops`` columns both appear, so the convention (FLOPs = 2 x MACs) is in
-the data itself. Text cells (names, types, sources) go through :func:`_text_cell`, so a name
+The ``macs`` and ``flops`` columns both appear, so FLOPs = 2 x MACs is in the data itself,
+and under a preset (``--convention thop``) a last column ``convention`` names it.
+Text cells (names, types, sources) go through :func:`_text_cell`, so a name
 cannot run as a spreadsheet formula.
 """
 
@@ -14,6 +15,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
+from convcost.conventions import EXACT, Convention
 from convcost.report import _text
 
 if TYPE_CHECKING:
@@ -101,7 +103,7 @@ def network_chunks(report: Report, *, by_type: bool = False) -> Iterator[str]:
                 _share(Fraction(1 if t.macs else 0)),
             )
         )
-        yield from _lines(BY_TYPE_HEADER, rows)
+        yield from _lines(*_stated(BY_TYPE_HEADER, rows, report.convention))
         return
     layers = (
         (
@@ -136,7 +138,18 @@ def network_chunks(report: Report, *, by_type: bool = False) -> Iterator[str]:
             _share(Fraction(1 if t.macs else 0)),
         ),
     )
-    yield from _lines(NETWORK_HEADER, itertools.chain(layers, total))
+    yield from _lines(*_stated(NETWORK_HEADER, itertools.chain(layers, total), report.convention))
+
+
+def _stated(
+    header: Sequence[str], rows: Iterable[Sequence[Any]], convention: Convention
+) -> tuple[Sequence[str], Iterable[Sequence[Any]]]:
+    """A preset's name in a last column ``convention`` on every row (a spreadsheet keeps no
+    comment lines; a column survives sorting and filtering). convcost's own count, ``exact``,
+    adds no column, so its CSV stays as it always was."""
+    if convention.name == EXACT.name:
+        return header, rows
+    return (*header, "convention"), ((*row, convention.name) for row in rows)
 
 
 COMPARISON_HEADER = (
@@ -158,23 +171,26 @@ COMPARISON_HEADER = (
 def comparison(c: Comparison) -> str:
     """One row per kind; the last two columns are each row over ``standard``, exact."""
     return _write(
-        COMPARISON_HEADER,
-        [
-            (
-                _text_cell(row.name),
-                _text_cell(row.type),
-                _text.shape(row.input),
-                _text.shape(row.output),
-                _text.pair(row.kernel),
-                _text.pair(row.stride),
-                "" if row.groups is None else row.groups,
-                _text.raw(row.params),
-                _text.raw(row.macs),
-                _text.raw(row.flops),
-                *(str(ratio) for ratio in c.versus_standard(row)),
-            )
-            for row in c.rows
-        ],
+        *_stated(
+            COMPARISON_HEADER,
+            [
+                (
+                    _text_cell(row.name),
+                    _text_cell(row.type),
+                    _text.shape(row.input),
+                    _text.shape(row.output),
+                    _text.pair(row.kernel),
+                    _text.pair(row.stride),
+                    "" if row.groups is None else row.groups,
+                    _text.raw(row.params),
+                    _text.raw(row.macs),
+                    _text.raw(row.flops),
+                    *(str(ratio) for ratio in c.versus_standard(row)),
+                )
+                for row in c.rows
+            ],
+            c.convention,
+        )
     )
 
 

@@ -114,7 +114,7 @@ def _network(report: Report) -> dict[str, Any]:
     return {
         "network": report.network,
         "source": report.source,
-        "convention": report.convention,
+        "convention": report.convention.describe(),
         "input": _shape(report.input),
         "output": _shape(report.output),
         "alpha": None if report.alpha is None else float(report.alpha),
@@ -181,7 +181,7 @@ def comparison(c: Comparison) -> str:
                 "groups": c.groups,
                 "bias": c.bias,
             },
-            "convention": c.convention,
+            "convention": c.convention.describe(),
         }
     )
 

@@ -75,7 +75,8 @@ def network(report: Report, *, by_type: bool = False) -> str:
 
 def network_chunks(report: Report, *, by_type: bool = False) -> Iterator[str]:
     """:func:`network` in pieces, the per-layer tabular line by line, for writing as made."""
-    yield f"% {escape(_text.title(report))}\n% {escape(_text.CONVENTION_NOTE)}\n\n"
+    notes = "".join(f"% {escape(note)}\n" for note in _text.report_notes(report))
+    yield f"% {escape(_text.title(report))}\n{notes}\n"
     if not by_type:
         yield from _table_lines(_text.layers_grid(report))
         yield "\n"
@@ -87,7 +88,7 @@ def comparison(c: Comparison) -> str:
     return "\n".join(
         [
             f"% convcost layer: {escape(_text.comparison_title(c))}",
-            f"% {escape(_text.CONVENTION_NOTE)}\n",
+            f"% {escape(_text.convention_note(c.convention))}\n",
             _table(_text.comparison_grid(c)),
             _table(_text.ratio_grid(c)),
         ]

@@ -64,7 +64,8 @@ def network_chunks(report: Report, *, by_type: bool = False) -> Iterator[str]:
         _table(_text.totals_grid(report)),
         "\n### By layer type\n\n",
         _table(_text.by_type_grid(report)),
-        f"\nConvention: {_text.CONVENTION_NOTE}.\n",
+        *(f"\nConvention: {_escape(note)}.\n" for note in _text.report_notes(report)[:1]),
+        *(f"\nNote: {_escape(note)}.\n" for note in _text.report_notes(report)[1:]),
     )
 
 
@@ -75,7 +76,7 @@ def comparison(c: Comparison) -> str:
             f"## convcost layer: {_escape(_text.comparison_title(c))}\n",
             _table(_text.comparison_grid(c)),
             _table(_text.ratio_grid(c)),
-            f"Convention: {_text.CONVENTION_NOTE}.\n",
+            f"Convention: {_escape(_text.convention_note(c.convention))}.\n",
         ]
     )
 

@@ -102,7 +102,12 @@ def network(report: Report, *, by_type: bool = False) -> str:
 def network_chunks(report: Report, *, by_type: bool = False) -> Iterator[str]:
     """:func:`network` in pieces; a table of more than RICH_ROWS rows line by line."""
     breakdown = _table(_text.by_type_grid(report))
-    tail: list[Table | str] = [_totals(report), "By layer type", breakdown, _text.CONVENTION_NOTE]
+    tail: list[Table | str] = [
+        _totals(report),
+        "By layer type",
+        breakdown,
+        *_text.report_notes(report),
+    ]
     if by_type:
         yield _print(_text.title(report), *tail)
         return
@@ -125,7 +130,7 @@ def comparison(c: Comparison) -> str:
         _text.comparison_title(c),
         kinds,
         "R = separable / standard\n" + ratio,
-        _text.CONVENTION_NOTE,
+        _text.convention_note(c.convention),
     )
 
 

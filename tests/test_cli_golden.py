@@ -1,0 +1,78 @@
+"""`convcost net` and `convcost zoo` through the CLI, exact stdout against tests/golden/cli/.
+
+These pin today's whole path (loader, walker, renderers, Typer, stdout writer) before the cost
+model is restructured. The networks were chosen so that every merge and every free layer the
+zoo uses appears at least once: mobilenet_v1 (plain chain: conv, BN, activation, global pool,
+linear), mobilenet_v3_large (residual ADD, squeeze-excite MULTIPLY, dropout, two linears) and
+shufflenet_v2_x1_0 (CONCAT, CHANNEL_SHUFFLE, maxpool). Rewrite with
+``pytest --update-golden tests/test_cli_golden.py`` and review the diff.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+
+import pytest
+from typer.testing import CliRunner
+
+from convcost import cli
+from convcost.layers import LayerKind
+from convcost.report import Format
+
+GoldenCheck = Callable[[str, str], None]
+EXTENSIONS = {
+    Format.TABLE: "txt",
+    Format.CSV: "csv",
+    Format.MARKDOWN: "md",
+    Format.JSON: "json",
+    Format.LATEX: "tex",
+}
+NETWORKS = ["mobilenet_v1", "mobilenet_v3_large", "shufflenet_v2_x1_0"]
+
+runner = CliRunner()
+
+
+def _stdout(*args: str) -> str:
+    result = runner.invoke(cli.app, list(args))
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ""
+    return result.stdout
+
+
+@pytest.mark.parametrize("by_type", [False, True], ids=["layers", "by_type"])
+@pytest.mark.parametrize("fmt", list(Format), ids=lambda f: f.value)
+@pytest.mark.parametrize("name", NETWORKS)
+def test_net_golden(name: str, fmt: Format, by_type: bool, golden: GoldenCheck) -> None:
+    flags = ["--by-type"] if by_type else []
+    text = _stdout("net", name, "--format", fmt.value, *flags)
+    suffix = "_by_type" if by_type else ""
+    golden(f"cli/net_{name}{suffix}.{EXTENSIONS[fmt]}", text)
+
+
+@pytest.mark.parametrize("fmt", list(Format), ids=lambda f: f.value)
+def test_zoo_golden(fmt: Format, golden: GoldenCheck) -> None:
+    golden(f"cli/zoo.{EXTENSIONS[fmt]}", _stdout("zoo", "--format", fmt.value))
+
+
+def test_the_networks_cover_every_merge_and_free_layer() -> None:
+    """The goldens above hold at least one row of each kind the restructuring must keep."""
+    kinds: set[str] = set()
+    for name in NETWORKS:
+        rows = csv.DictReader(io.StringIO(_stdout("net", name, "--format", "csv")))
+        kinds |= {row["type"] for row in rows}
+    wanted = {
+        LayerKind.ADD,
+        LayerKind.CONCAT,
+        LayerKind.MULTIPLY,
+        LayerKind.CHANNEL_SHUFFLE,
+        LayerKind.MAXPOOL,
+        LayerKind.DROPOUT,
+        LayerKind.GLOBAL_AVGPOOL,
+        LayerKind.ACTIVATION,
+        LayerKind.BATCHNORM,
+        LayerKind.CONV2D,
+        LayerKind.LINEAR,
+    }
+    assert {kind.value for kind in wanted} <= kinds
