@@ -206,19 +206,24 @@ def _expand_simple(entry: LayerSpec, shape: Shape, width: Width, first: bool) ->
     f = dict(entry.fields)
     kind = entry.type
     layer: L.Layer
+    call = f.get("call")
     if kind == "batchnorm":
         layer = L.BatchNorm()
     elif kind in ACTIVATIONS:
-        layer = L.Activation(kind)
+        layer = L.Activation(kind, call)
     elif kind in ("maxpool", "avgpool"):
         k = f.get("k", (2, 2))
         layer = L.Pool(
-            LayerKind(kind), k=k, stride=f.get("stride", k), padding=f.get("padding", (0, 0))
+            LayerKind(kind),
+            k=k,
+            stride=f.get("stride", k),
+            padding=f.get("padding", (0, 0)),
+            call=call,
         )
     elif kind in ("global_avgpool", "global_maxpool"):
-        layer = L.GlobalPool(LayerKind(kind))
+        layer = L.GlobalPool(LayerKind(kind), call)
     elif kind == "adaptive_avgpool":
-        layer = L.AdaptivePool(f.get("size", (1, 1)))
+        layer = L.AdaptivePool(f.get("size", (1, 1)), call)
     elif kind == "flatten":
         layer = L.Flatten()
     elif kind == "dropout":

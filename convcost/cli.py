@@ -25,7 +25,8 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from convcost import __version__
+from convcost import __version__, conventions
+from convcost.conventions import ConventionName
 from convcost.errors import ConvcostError
 from convcost.formulas import FormulaKind
 from convcost.report import Format, renderer
@@ -137,6 +138,15 @@ def _output_flag(output: str | None) -> str | None:
 
 FormatOption = Annotated[
     Format, typer.Option("--format", "-f", case_sensitive=False, help="Output format.")
+]
+ConventionOption = Annotated[
+    ConventionName,
+    typer.Option(
+        "--convention",
+        case_sensitive=False,
+        help="What MACs count: exact (convcost: conv and linear) or a peer's rules "
+        "(docs/peers.md).",
+    ),
 ]
 OutputOption = Annotated[
     str | None,
@@ -459,6 +469,7 @@ def layer(
     bias: Annotated[
         bool, typer.Option("--bias/--no-bias", help="Give every convolution a bias.")
     ] = False,
+    convention_name: ConventionOption = ConventionName.EXACT,
     fmt: FormatOption = Format.TABLE,
     output: OutputOption = None,
     force: ForceOption = False,
@@ -491,6 +502,7 @@ def layer(
             dilation=dilations,
             groups=groups,
             bias=bias,
+            convention=conventions.convention(convention_name),
         )
     except ConvcostError as error:
         if error.field in _LAYER_FLAGS:
@@ -550,6 +562,7 @@ def net(
             "Table 2); JSON always has both.",
         ),
     ] = False,
+    convention_name: ConventionOption = ConventionName.EXACT,
     fmt: FormatOption = Format.TABLE,
     output: OutputOption = None,
     force: ForceOption = False,
@@ -565,7 +578,7 @@ def net(
     width = None if alpha is None else parse_alpha(alpha)
     size = None if resolution is None else parse_pair(resolution, "--resolution")
     from convcost import spec as spec_module
-    from convcost.network import walk
+    from convcost.network import Variant, walk
 
     if not spec.strip():
         raise _bad("SPEC", "empty; give a spec file, a shipped name (convcost zoo) or -")
@@ -576,7 +589,8 @@ def net(
     else:
         path, shown = spec_module.resolve(spec)
         loaded = spec_module.load(path, shown=shown)
-    report = walk(loaded, alpha=width, resolution=size)
+    variant = Variant(width, size)
+    report = walk(loaded, variant, convention=conventions.convention(convention_name))
     _emit(renderer(fmt).network_chunks(report, by_type=by_type), output, force)
 
 

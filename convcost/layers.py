@@ -133,7 +133,7 @@ class Activation:
     """An element-wise non-linearity (relu, relu6, hswish, sigmoid, ...): free by convention."""
 
     function: str = "relu"
-    call: Call = "module"
+    call: Call | None = None  # None: as the spec's defaults say, else a module
     kind: LayerKind = LayerKind.ACTIVATION
 
 
@@ -145,7 +145,7 @@ class Pool:
     k: Pair = (2, 2)
     stride: Pair = (2, 2)
     padding: Padding = (0, 0)
-    call: Call = "module"
+    call: Call | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,7 +153,7 @@ class GlobalPool:
     """Global max or average pooling: (H, W, C) -> (1, 1, C)."""
 
     kind: LayerKind = LayerKind.GLOBAL_AVGPOOL
-    call: Call = "module"
+    call: Call | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,7 +161,7 @@ class AdaptivePool:
     """PyTorch's ``AdaptiveAvgPool2d(size)``: any (H, W, C) -> (size_h, size_w, C)."""
 
     size: Pair = (1, 1)
-    call: Call = "module"
+    call: Call | None = None
     kind: LayerKind = LayerKind.ADAPTIVE_AVGPOOL
 
 
@@ -294,7 +294,7 @@ def _activation_cost(layer: Activation, shape: Shape) -> Cost:
     return Cost(output=shape, terms={f"act.{layer.function}{call}": _elements(shape)})
 
 
-def _pooled(op: str, call: Call, shape: Shape, output: Shape) -> Cost:
+def _pooled(op: str, call: Call | None, shape: Shape, output: Shape) -> Cost:
     """A pooling layer's cost: its input and output elements, named by how it is called."""
     name = "pool.mean" if call == "mean" else f"pool.{op}"
     if call == "functional":

@@ -9,7 +9,7 @@ file, line and layer name attached here.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import NamedTuple
 
@@ -201,7 +201,12 @@ class _Tensor(NamedTuple):
 
 class _Walker:
     def __init__(
-        self, width: Width, path: str | None, convention: Convention, check_declared: bool
+        self,
+        width: Width,
+        path: str | None,
+        convention: Convention,
+        check_declared: bool,
+        calls: Mapping[str, L.Call],
     ) -> None:
         self.width = width
         self.path = path
@@ -214,6 +219,7 @@ class _Walker:
         self.scope: tuple[str, ...] = ()  # the entries being walked, outermost first
         self.tensors = 0  # tensor 0 is the spec's input
         self.merged: Shape = (0, 0, 0)  # the shape a merge row produces, set by merge()
+        self.calls = calls
 
     def nodes(
         self,
@@ -269,6 +275,8 @@ class _Walker:
         """Cost one layer; a merge reads several tensors and costs its merged shape."""
         self._check_name(name)
         shape = inputs[0].shape if len(inputs) == 1 else self.merged
+        if getattr(layer, "call", "") is None:
+            layer = _called(layer, self.calls)
         try:
             cost = L.cost(layer, shape)
             _check_shape(cost.output, channels=layer.kind is not LayerKind.FLATTEN)
@@ -383,6 +391,17 @@ class _Walker:
         return self.nodes(node.after, merged, name)
 
 
+def _called(layer: L.Layer, calls: Mapping[str, L.Call]) -> L.Layer:
+    """An activation or pool that its entry did not say how it is called: as the spec's
+    ``defaults`` say for its type (``relu: {call: functional}`` reaches the ReLUs inside
+    blocks too), else a module."""
+    if isinstance(layer, L.Activation):
+        return replace(layer, call=calls.get(layer.function, "module"))
+    if isinstance(layer, L.Pool | L.GlobalPool | L.AdaptivePool):
+        return replace(layer, call=calls.get(layer.kind.value, "module"))
+    return layer
+
+
 def _check_shape(shape: Shape, channels: bool) -> None:
     """A computed size or channel count obeys the loader's bound on any size (``--alpha``,
     an expansion ratio or a concat can make one that no spec wrote). A flatten's features
@@ -441,7 +460,8 @@ def walk(
                 f"resolution must be 1 to {MAX_SIZE:,}, got {h}x{w}", field="resolution"
             )
     declared = alpha is None and (h, w) == spec.input[:2]
-    walker = _Walker(Width(alpha, spec.width_rule), spec.path, convention, declared)
+    calls = {kind: fields["call"] for kind, fields in spec.defaults.items() if "call" in fields}
+    walker = _Walker(Width(alpha, spec.width_rule), spec.path, convention, declared, calls)
     with paused_gc():
         walker.nodes(spec.layers, _Tensor((h, w, c), 0), "")
     rows = tuple(walker.rows)

@@ -67,6 +67,8 @@ CHOICE_SE_BASE = "se_base"
 LAYERS = "layers"  # list of entries
 BRANCHES = "branches"  # list of entry lists
 COUNTS = "counts"  # list of positive integers
+CALL = "call"  # how the model's code calls it: module or functional
+CALL_OR_MEAN = "call_or_mean"  # ... or x.mean([2, 3]), for a global average pool
 
 _CONV = {
     "cout": COUNT,
@@ -109,12 +111,12 @@ FIELDS: dict[str, dict[str, str]] = {
     },
     "fc": {"cout": COUNT, "bias": BOOL},
     "batchnorm": {},
-    **{name: {} for name in ACTIVATIONS},
-    "maxpool": {"k": PAIR, "stride": PAIR, "padding": PADDING},
-    "avgpool": {"k": PAIR, "stride": PAIR, "padding": PADDING},
-    "global_avgpool": {},
-    "global_maxpool": {},
-    "adaptive_avgpool": {"size": PAIR},
+    **{name: {"call": CALL} for name in ACTIVATIONS},
+    "maxpool": {"k": PAIR, "stride": PAIR, "padding": PADDING, "call": CALL},
+    "avgpool": {"k": PAIR, "stride": PAIR, "padding": PADDING, "call": CALL},
+    "global_avgpool": {"call": CALL_OR_MEAN},
+    "global_maxpool": {"call": CALL},
+    "adaptive_avgpool": {"size": PAIR, "call": CALL},
     "flatten": {},
     "dropout": {"p": PROB},
     "channel_shuffle": {"groups": COUNT},
@@ -862,6 +864,10 @@ class _Parser:
             )
         if kind == COUNTS:
             return _counts(node, ctx, layer, key)
+        if kind == CALL:
+            return _choice(node, ctx, layer, key, ("module", "functional"))
+        if kind == CALL_OR_MEAN:
+            return _choice(node, ctx, layer, key, ("module", "functional", "mean"))
         raise AssertionError(f"field kind {kind} has no converter")
 
 
@@ -1195,6 +1201,8 @@ _KIND_SCHEMA: dict[str, Any] = {
     LAYERS: {"$ref": "#/$defs/layers"},
     BRANCHES: {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/layers"}},
     COUNTS: {"type": "array", "minItems": 1, "items": _POSITIVE},
+    CALL: {"enum": ["module", "functional"]},
+    CALL_OR_MEAN: {"enum": ["module", "functional", "mean"]},
 }
 _SHAPE_SCHEMA = {
     "type": "array",

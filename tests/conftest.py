@@ -97,7 +97,7 @@ def build_tiny_report() -> Report:
         ),
         LayerCost(
             "conv1.relu",
-            L.Activation("relu"),
+            L.Activation("relu", "module"),
             "Activation",
             (hw16,),
             hw16,
@@ -132,7 +132,7 @@ def build_tiny_report() -> Report:
         ),
         LayerCost(
             "pool1",
-            L.GlobalPool(),
+            L.GlobalPool(call="module"),
             "Pooling",
             (hw16,),
             (1, 1, 16),
