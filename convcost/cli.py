@@ -562,6 +562,15 @@ def net(
             "Table 2); JSON always has both.",
         ),
     ] = False,
+    terms: Annotated[
+        bool,
+        typer.Option(
+            "--terms",
+            help="Add the cost terms (conv and linear MACs, BatchNorm, activation and pooling "
+            "elements, bias adds, ...) with each one's weight under --convention "
+            "(CSV: only that table).",
+        ),
+    ] = False,
     convention_name: ConventionOption = ConventionName.EXACT,
     fmt: FormatOption = Format.TABLE,
     output: OutputOption = None,
@@ -591,7 +600,7 @@ def net(
         loaded = spec_module.load(path, shown=shown)
     variant = Variant(width, size)
     report = walk(loaded, variant, convention=conventions.convention(convention_name))
-    _emit(renderer(fmt).network_chunks(report, by_type=by_type), output, force)
+    _emit(renderer(fmt).network_chunks(report, by_type=by_type, terms=terms), output, force)
 
 
 @app.command()

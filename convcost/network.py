@@ -28,6 +28,7 @@ from convcost.limits import (
     MAX_SIZE,
 )
 from convcost.spec import LayerSpec, Spec, paused_gc
+from convcost.tables import Audience, Column, Kind, Table
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,6 +184,99 @@ class Report:
                 )
             )
         return sorted(shares, key=lambda s: (-s.macs_share, -s.params_share, s.category))
+
+    # --- views: the tables every format draws (convcost/tables.py) ---------------------------
+
+    def layer_table(self) -> Table[LayerCost]:
+        """One row per layer, the totals in the footer."""
+        t, share = self.totals, self.share
+        return Table(
+            "layers",
+            "",
+            [
+                Column("name", "name", Kind.TEXT, lambda r: r.name, "total"),
+                Column("type", "", Kind.TEXT, lambda r: r.kind.value, show=Audience.MACHINE),
+                Column("category", "type", Kind.TEXT, lambda r: r.category),
+                Column("input", "input", Kind.SHAPE, lambda r: r.input, self.input),
+                Column("output", "output", Kind.SHAPE, lambda r: r.output, self.output),
+                Column("kernel", "kernel", Kind.PAIR, lambda r: r.kernel, None),
+                Column("stride", "stride", Kind.PAIR, lambda r: r.stride, None),
+                Column("groups", "", Kind.COUNT, lambda r: r.groups, None, Audience.JSON),
+                Column("params", "params", Kind.COUNT, lambda r: r.params, t.params),
+                Column("buffers", "", Kind.COUNT, lambda r: r.buffers, t.buffers, Audience.MACHINE),
+                Column("macs", "MACs", Kind.COUNT, lambda r: r.macs, t.macs),
+                Column("flops", "", Kind.COUNT, lambda r: r.flops, t.flops, Audience.MACHINE),
+                Column("macs_share", "MACs %", Kind.SHARE, share, _share(t.macs, t.macs)),
+            ],
+            self.rows,
+        )
+
+    def by_type_table(self) -> Table[CategoryShare]:
+        """MobileNet's Table 2: params and MACs by layer type, largest MACs first."""
+        t = self.totals
+        return Table(
+            "by_type",
+            "By layer type",
+            [
+                Column("type", "type", Kind.TEXT, lambda s: s.category, "total"),
+                Column("layers", "layers", Kind.COUNT, lambda s: s.layers, len(self.rows)),
+                Column("params", "params", Kind.COUNT, lambda s: s.params, t.params),
+                Column(
+                    "params_share",
+                    "params %",
+                    Kind.SHARE,
+                    lambda s: s.params_share,
+                    _share(t.params, t.params),
+                ),
+                Column("macs", "MACs", Kind.COUNT, lambda s: s.macs, t.macs),
+                Column(
+                    "macs_share",
+                    "MACs %",
+                    Kind.SHARE,
+                    lambda s: s.macs_share,
+                    _share(t.macs, t.macs),
+                ),
+            ],
+            self.by_category(),
+        )
+
+    def totals_table(self) -> Table[Totals]:
+        """params, buffers, MACs, FLOPs, as one record."""
+        return Table(
+            "totals",
+            "total",
+            [
+                Column("params", "params", Kind.COUNT, lambda t: t.params),
+                Column("buffers", "buffers", Kind.COUNT, lambda t: t.buffers),
+                Column("macs", "MACs", Kind.COUNT, lambda t: t.macs),
+                Column("flops", "FLOPs", Kind.COUNT, lambda t: t.flops),
+            ],
+            [self.totals],
+            has_footer=False,
+            record=True,
+        )
+
+    def terms_table(self) -> Table[tuple[str, Count]]:
+        """The cost terms summed over the network, each with its weight under the report's
+        convention and what it adds to the MACs: why two tools' counts differ."""
+        weights = self.convention.weights
+        return Table(
+            "terms",
+            f"Cost terms (convention {self.convention.name})",
+            [
+                Column("term", "term", Kind.TEXT, lambda tv: tv[0], "total"),
+                Column("count", "count", Kind.COUNT, lambda tv: tv[1], ""),
+                Column("weight", "weight", Kind.COUNT, lambda tv: weights.get(tv[0], 0), ""),
+                Column(
+                    "macs",
+                    "MACs",
+                    Kind.COUNT,
+                    lambda tv: weights.get(tv[0], 0) * tv[1],
+                    self.totals.macs,
+                ),
+            ],
+            sorted(self.totals.terms.items()),
+        )
 
 
 def _share(part: Count, whole: Count) -> Fraction:

@@ -14,14 +14,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from math import prod
 from pathlib import Path
 
 import pytest
 
 from convcost import network, spec
-from convcost.layers import LayerKind
-from convcost.network import LayerCost, Report
+from convcost.network import Report
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "peers.md"
 
@@ -163,55 +161,28 @@ class Terms:
     multiply: int  # output elements of multiply rows (squeeze-excite scaling)
 
 
-def _weights(row: LayerCost) -> int:
-    if row.kind == LayerKind.CONV2D:
-        assert row.kernel is not None and row.groups is not None
-        (kh, kw), g = row.kernel, row.groups
-        return int(row.output[2] * (row.input[2] // g) * kh * kw)
-    return int(row.input[2] * row.output[2])
-
-
-_FUNCTION = re.compile(r"(relu6|relu|silu|hswish|hsigmoid|sigmoid)\d*")
-
-
 def terms_of(report: Report) -> Terms:
-    t = dict.fromkeys(Terms.__dataclass_fields__, 0)
-    t["macs"], t["params"] = report.totals.macs, report.totals.params
-    functions: set[str] = set()
-    for row in report.rows:
-        out, inp = prod(row.output), prod(row.input)
-        if row.kind == LayerKind.BATCHNORM:
-            t["bn_elements"] += out
-            t["bn_params"] += row.params
-        elif row.kind in (LayerKind.CONV2D, LayerKind.LINEAR):
-            bias = row.params - _weights(row)
-            assert bias in (0, row.output[2]), row.name
-            t["bias_adds"] += out if bias else 0
-        elif row.kind == LayerKind.ACTIVATION:
-            # The row's last name part is the function, with a counter where a scope holds
-            # several standalone ones (vgg16: relu, relu1, relu2).
-            match = _FUNCTION.fullmatch(row.name.rsplit(".", 1)[-1])
-            assert match, row.name
-            function = match[1]
-            functions.add(function)
-            if function in ("relu", "relu6", "silu"):
-                t[function] += out
-        elif row.kind in (LayerKind.GLOBAL_AVGPOOL, LayerKind.ADAPTIVE_AVGPOOL):
-            t["avgpool_in"] += inp
-            t["avgpool_out"] += out
-        elif row.kind == LayerKind.MAXPOOL:
-            t["maxpool_in"] += inp
-        elif row.kind == LayerKind.MULTIPLY:
-            t["multiply"] += out
-        else:
-            assert row.kind in (
-                LayerKind.ADD,
-                LayerKind.CONCAT,
-                LayerKind.CHANNEL_SHUFFLE,
-                LayerKind.DROPOUT,
-                LayerKind.FLATTEN,
-            ), row.kind
-    return Terms(**t)
+    """The extra terms, summed by the library: each row's named cost terms (layers.TERMS)."""
+    t = report.totals.terms
+
+    def total(*names: str) -> int:
+        return sum(int(t.get(name, 0)) for name in names)
+
+    avgpools = ("pool.adaptive_avg", "pool.adaptive_avg.functional", "pool.mean")
+    return Terms(
+        macs=report.totals.macs,
+        params=report.totals.params,
+        bn_elements=total("bn"),
+        bn_params=total("bn_params"),
+        bias_adds=total("bias"),
+        relu=total("act.relu"),
+        relu6=total("act.relu6"),
+        silu=total("act.silu", "act.swish"),
+        avgpool_in=total(*(f"{pool}.in" for pool in avgpools)),
+        avgpool_out=total(*(f"{pool}.out" for pool in avgpools)),
+        maxpool_in=total("pool.max.in"),
+        multiply=total("multiply"),
+    )
 
 
 _TERMS: dict[str, Terms] = {}

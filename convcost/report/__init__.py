@@ -61,13 +61,4 @@ def renderer(fmt: Format) -> Renderer:
             from convcost.report import latex as module  # type: ignore[no-redef]
         case _:
             assert_never(fmt)
-    # CSV and JSON stream a network row by row; the page formats come whole.
-    chunks = getattr(module, "network_chunks", None) or _whole(module.network)
-    return Renderer(module.network, module.comparison, module.zoo, chunks)
-
-
-def _whole(network: Callable[..., str]) -> Callable[..., Iterable[str]]:
-    def chunks(report: Report, *, by_type: bool = False) -> Iterable[str]:
-        return (network(report, by_type=by_type),)
-
-    return chunks
+    return Renderer(module.network, module.comparison, module.zoo, module.network_chunks)

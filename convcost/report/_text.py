@@ -10,17 +10,18 @@ User text (network, layer and category names, sources) is made printable here to
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from convcost import printable
 from convcost.conventions import EXACT, Convention
+from convcost.tables import Audience, Kind, Table
 
 if TYPE_CHECKING:
     from convcost.analysis.separable import Comparison, KindCost
-    from convcost.network import LayerCost, Report
+    from convcost.network import Report
 
 
 _DIGITS = re.compile(r"\d{4,}")
@@ -86,76 +87,25 @@ def fraction(value: Any) -> str:
 
 # --- table cells shared by the table, Markdown and LaTeX renderers --------------------------
 
-NETWORK_HEADER = ("name", "type", "input", "output", "kernel", "stride", "params", "MACs", "MACs %")
-NETWORK_NUMERIC = frozenset({"params", "MACs", "MACs %"})
+
+def cell(kind: Kind, value: Any) -> str:
+    """A raw value of a typed column as people read it (table, Markdown, LaTeX); a blank
+    (None or '') stays blank."""
+    if value is None or (isinstance(value, str) and kind is not Kind.TEXT):
+        return "" if value is None else value
+    return HUMAN[kind](value)
 
 
-def network_cells(report: Report, row: LayerCost) -> tuple[str, ...]:
-    return (
-        safe(row.name),
-        safe(row.category),
-        shape(row.input),
-        shape(row.output),
-        pair(row.kernel),
-        pair(row.stride),
-        human(row.params),
-        human(row.macs),
-        percent(report.share(row)),
-    )
-
-
-def network_footer(report: Report) -> tuple[str, ...]:
-    return (
-        "total",
-        "",
-        shape(report.input),
-        shape(report.output),
-        "",
-        "",
-        human(report.totals.params),
-        human(report.totals.macs),
-        percent(Fraction(1) if report.totals.macs else Fraction(0)),
-    )
-
-
-BY_TYPE_HEADER = ("type", "layers", "params", "params %", "MACs", "MACs %")
-BY_TYPE_NUMERIC = frozenset({"layers", "params", "params %", "MACs", "MACs %"})
-
-
-def by_type_rows(report: Report) -> list[tuple[str, ...]]:
-    return [
-        (
-            safe(s.category),
-            human(s.layers),
-            human(s.params),
-            percent(s.params_share),
-            human(s.macs),
-            percent(s.macs_share),
-        )
-        for s in report.by_category()
-    ]
-
-
-def by_type_footer(report: Report) -> tuple[str, ...]:
-    full = percent(Fraction(1))
-    return (
-        "total",
-        human(len(report.rows)),
-        human(report.totals.params),
-        full if report.totals.params else percent(Fraction(0)),
-        human(report.totals.macs),
-        full if report.totals.macs else percent(Fraction(0)),
-    )
-
-
-def totals_lines(report: Report) -> list[tuple[str, str]]:
-    t = report.totals
-    return [
-        ("params", human(t.params)),
-        ("buffers", human(t.buffers)),
-        ("MACs", human(t.macs)),
-        ("FLOPs", human(t.flops)),
-    ]
+HUMAN: dict[Kind, Callable[[Any], str]] = {
+    Kind.TEXT: safe,
+    Kind.COUNT: human,
+    Kind.BYTES: human,
+    Kind.SHARE: percent,
+    Kind.RATIO: fraction,
+    Kind.SECONDS: lambda value: f"{value:.3g}",
+    Kind.SHAPE: shape,
+    Kind.PAIR: pair,
+}
 
 
 def exact_decimal(value: Fraction) -> str:
@@ -280,39 +230,60 @@ class Grid:
     footer: Sequence[str] | None = None
 
 
-class _LayerCells(Sequence[tuple[str, ...]]):
-    """A report's per-layer cells, made as they are read: a page renderer streams a million
-    rows without holding ten million strings (docs/spec.md, Limits)."""
+def grid(table: Table[Any]) -> Grid:
+    """A typed table as people read it; its rows are formatted as they are read, so a page
+    renderer streams a million rows without holding ten million strings. A record (one row
+    of named values) becomes a two-column list: its title and "value"."""
+    columns = table.shown(Audience.HUMAN)
+    if table.record:
+        (row,) = table.values(Audience.HUMAN)
+        lines = [(c.title, cell(c.kind, v)) for c, v in zip(columns, row, strict=True)]
+        return Grid((table.title, "value"), frozenset({"value"}), lines)
+    kinds = [c.kind for c in columns]
+    footer = table.footer(Audience.HUMAN)
+    return Grid(
+        [c.title for c in columns],
+        frozenset(c.title for c in columns if c.kind.numeric),
+        _Cells(table, kinds),
+        None if footer is None else [cell(k, v) for k, v in zip(kinds, footer, strict=True)],
+    )
 
-    def __init__(self, report: Report) -> None:
-        self.report = report
+
+class _Cells(Sequence[list[str]]):
+    """A table's rows as people read them, made each time they are read."""
+
+    def __init__(self, table: Table[Any], kinds: list[Kind]) -> None:
+        self.table = table
+        self.kinds = kinds
 
     def __len__(self) -> int:
-        return len(self.report.rows)
+        return len(self.table)
 
     def __getitem__(self, index: Any) -> Any:
-        if isinstance(index, slice):
-            return [network_cells(self.report, row) for row in self.report.rows[index]]
-        return network_cells(self.report, self.report.rows[index])
+        rows = list(self)
+        return rows[index]
 
-    def __iter__(self) -> Iterator[tuple[str, ...]]:
-        report = self.report
-        return (network_cells(report, row) for row in report.rows)
+    def __iter__(self) -> Iterator[list[str]]:
+        kinds = self.kinds
+        return (
+            [cell(k, v) for k, v in zip(kinds, values, strict=True)]
+            for values in self.table.values(Audience.HUMAN)
+        )
 
 
 def layers_grid(report: Report) -> Grid:
     """One row per layer, the totals in the footer."""
-    return Grid(NETWORK_HEADER, NETWORK_NUMERIC, _LayerCells(report), network_footer(report))
+    return grid(report.layer_table())
 
 
 def by_type_grid(report: Report) -> Grid:
     """MobileNet's Table 2: params and MACs by layer type."""
-    return Grid(BY_TYPE_HEADER, BY_TYPE_NUMERIC, by_type_rows(report), by_type_footer(report))
+    return grid(report.by_type_table())
 
 
 def totals_grid(report: Report) -> Grid:
     """params, buffers, MACs, FLOPs."""
-    return Grid(("total", "value"), frozenset({"value"}), totals_lines(report))
+    return grid(report.totals_table())
 
 
 def comparison_grid(c: Comparison) -> Grid:

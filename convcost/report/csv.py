@@ -11,12 +11,13 @@ from __future__ import annotations
 import csv
 import io
 import itertools
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from convcost.conventions import EXACT, Convention
 from convcost.report import _text
+from convcost.tables import Audience, Kind, Table
 
 if TYPE_CHECKING:
     from convcost.analysis.separable import Comparison
@@ -56,89 +57,49 @@ def _share(value: Fraction) -> str:
     return f"{float(value):.6f}"
 
 
-NETWORK_HEADER = (
-    "name",
-    "type",
-    "category",
-    "input",
-    "output",
-    "kernel",
-    "stride",
-    "params",
-    "buffers",
-    "macs",
-    "flops",
-    "macs_share",
-)
-BY_TYPE_HEADER = ("type", "layers", "params", "params_share", "macs", "macs_share")
+def network(report: Report, *, by_type: bool = False, terms: bool = False) -> str:
+    """Per-layer rows and a ``total`` row; with ``by_type`` the breakdown by type instead,
+    with ``terms`` the cost terms (a CSV holds one table)."""
+    return "".join(network_chunks(report, by_type=by_type, terms=terms))
 
 
-def network(report: Report, *, by_type: bool = False) -> str:
-    """Per-layer rows and a ``total`` row; with ``by_type``, the breakdown by type instead."""
-    return "".join(network_chunks(report, by_type=by_type))
-
-
-def network_chunks(report: Report, *, by_type: bool = False) -> Iterator[str]:
+def network_chunks(report: Report, *, by_type: bool = False, terms: bool = False) -> Iterator[str]:
     """:func:`network` line by line, for writing as it is made."""
-    t = report.totals
-    if by_type:
-        rows: list[Sequence[Any]] = [
-            (
-                _text_cell(s.category),
-                s.layers,
-                _text.raw(s.params),
-                _share(s.params_share),
-                _text.raw(s.macs),
-                _share(s.macs_share),
-            )
-            for s in report.by_category()
-        ]
-        rows.append(
-            (
-                "total",
-                len(report.rows),
-                _text.raw(t.params),
-                _share(Fraction(1 if t.params else 0)),
-                _text.raw(t.macs),
-                _share(Fraction(1 if t.macs else 0)),
-            )
-        )
-        yield from _lines(*_stated(BY_TYPE_HEADER, rows, report.convention))
-        return
-    layers = (
-        (
-            _text_cell(row.name),
-            _text_cell(row.kind.value),
-            _text_cell(row.category),
-            _text.shape(row.input),
-            _text.shape(row.output),
-            _text.pair(row.kernel),
-            _text.pair(row.stride),
-            _text.raw(row.params),
-            _text.raw(row.buffers),
-            _text.raw(row.macs),
-            _text.raw(row.flops),
-            _share(report.share(row)),
-        )
-        for row in report.rows
-    )
-    total = (
-        (
-            "total",
-            "",
-            "",
-            _text.shape(report.input),
-            _text.shape(report.output),
-            "",
-            "",
-            _text.raw(t.params),
-            _text.raw(t.buffers),
-            _text.raw(t.macs),
-            _text.raw(t.flops),
-            _share(Fraction(1 if t.macs else 0)),
-        ),
-    )
-    yield from _lines(*_stated(NETWORK_HEADER, itertools.chain(layers, total), report.convention))
+    table: Table[Any]
+    if terms:
+        table = report.terms_table()
+    else:
+        table = report.by_type_table() if by_type else report.layer_table()
+    yield from _table_lines(table, report.convention)
+
+
+def _table_lines(table: Table[Any], convention: Convention = EXACT) -> Iterator[str]:
+    """Any table: the columns CSV sees, keyed, raw values, the totals row last."""
+    columns = table.shown(Audience.CSV)
+    kinds = [c.kind for c in columns]
+    footer = table.footer(Audience.CSV)
+    rows = itertools.chain(table.values(Audience.CSV), [] if footer is None else [footer])
+    cells = ([_cell(k, v) for k, v in zip(kinds, values, strict=True)] for values in rows)
+    yield from _lines(*_stated([c.key for c in columns], cells, convention))
+
+
+def _cell(kind: Kind, value: Any) -> Any:
+    """A raw value as a spreadsheet takes it: ints as they are, shares to six places."""
+    if value is None or (isinstance(value, str) and kind is not Kind.TEXT):
+        return "" if value is None else value
+    return _CSV[kind](value)
+
+
+_CSV: dict[Kind, Callable[[Any], Any]] = {
+    Kind.TEXT: lambda text: _text_cell(text),
+    Kind.COUNT: _text.raw,
+    Kind.BYTES: _text.raw,
+    Kind.SHARE: lambda share: _share(share),
+    Kind.RATIO: str,
+    Kind.SECONDS: repr,
+    Kind.SHAPE: _text.shape,
+    Kind.PAIR: _text.pair,
+}
 
 
 def _stated(

@@ -9,15 +9,16 @@ strings in sympy's spelling, e.g. ``"589824*H*W"``; exact fractions are strings
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from convcost.report import _text
+from convcost.tables import Audience, Kind, Table
 
 if TYPE_CHECKING:
     from convcost.analysis.separable import Comparison, KindCost
-    from convcost.network import LayerCost, Report
+    from convcost.network import Report
 
 
 def _printable(text: str) -> str:
@@ -82,36 +83,43 @@ def _fraction(value: Any) -> dict[str, Any]:
     return {"exact": str(value), "decimal": None}
 
 
-def _layer(report: Report, row: LayerCost) -> dict[str, Any]:
-    return {
-        "name": row.name,
-        "type": row.kind.value,
-        "category": row.category,
-        "input": _shape(row.input),
-        "output": _shape(row.output),
-        "kernel": _pair(row.kernel),
-        "stride": _pair(row.stride),
-        "groups": row.groups,
-        "params": _text.raw(row.params),
-        "buffers": _text.raw(row.buffers),
-        "macs": _text.raw(row.macs),
-        "flops": _text.raw(row.flops),
-        "macs_share": float(report.share(row)),
-    }
+def _value(kind: Kind, value: Any) -> Any:
+    """A raw value as JSON holds it: ints, lists for shapes and pairs, floats for shares."""
+    return None if value is None else _JSON[kind](value)
+
+
+_JSON: dict[Kind, Callable[[Any], Any]] = {
+    Kind.TEXT: str,
+    Kind.COUNT: _text.raw,
+    Kind.BYTES: _text.raw,
+    Kind.SHARE: float,
+    Kind.RATIO: lambda ratio: _fraction(ratio),
+    Kind.SECONDS: float,
+    Kind.SHAPE: lambda shape: _shape(shape),
+    Kind.PAIR: lambda pair: _pair(pair),
+}
+
+
+def _items(table: Table[Any]) -> Iterator[dict[str, Any]]:
+    """A table's rows as objects keyed by column (JSON keeps no totals row: see "totals")."""
+    columns = table.shown(Audience.JSON)
+    return (
+        {c.key: _value(c.kind, v) for c, v in zip(columns, values, strict=True)}
+        for values in table.values(Audience.JSON)
+    )
+
+
+def _record(table: Table[Any]) -> dict[str, Any]:
+    (item,) = _items(table)
+    return item
 
 
 def _totals(report: Report) -> dict[str, Any]:
-    t = report.totals
-    return {
-        "params": _text.raw(t.params),
-        "buffers": _text.raw(t.buffers),
-        "macs": _text.raw(t.macs),
-        "flops": _text.raw(t.flops),
-    }
+    return _record(report.totals_table())
 
 
-def _network(report: Report) -> dict[str, Any]:
-    return {
+def _network(report: Report, terms: bool) -> dict[str, Any]:
+    described = {
         "network": report.network,
         "source": report.source,
         "convention": report.convention.describe(),
@@ -121,28 +129,22 @@ def _network(report: Report) -> dict[str, Any]:
         "resolution": None if report.resolution is None else list(report.resolution),
         "layers": None,  # filled row by row by network()
         "totals": _totals(report),
-        "by_type": [
-            {
-                "type": s.category,
-                "layers": s.layers,
-                "params": _text.raw(s.params),
-                "params_share": float(s.params_share),
-                "macs": _text.raw(s.macs),
-                "macs_share": float(s.macs_share),
-            }
-            for s in report.by_category()
-        ],
+        "by_type": list(_items(report.by_type_table())),
     }
+    if terms:
+        described["terms"] = list(_items(report.terms_table()))
+    return described
 
 
-def network(report: Report, *, by_type: bool = False) -> str:
-    """The whole report; ``by_type`` changes nothing here, JSON always carries both views."""
-    return "".join(network_chunks(report, by_type=by_type))
+def network(report: Report, *, by_type: bool = False, terms: bool = False) -> str:
+    """The whole report; ``by_type`` changes nothing here, JSON always carries both views;
+    ``terms`` adds the cost terms under "terms"."""
+    return "".join(network_chunks(report, by_type=by_type, terms=terms))
 
 
-def network_chunks(report: Report, *, by_type: bool = False) -> Iterator[str]:
+def network_chunks(report: Report, *, by_type: bool = False, terms: bool = False) -> Iterator[str]:
     """:func:`network` a piece at a time, one layer per line, for writing as it is made."""
-    return _dump_rows(_network(report), "layers", (_layer(report, row) for row in report.rows))
+    return _dump_rows(_network(report, terms), "layers", _items(report.layer_table()))
 
 
 def _kind(row: KindCost) -> dict[str, Any]:

@@ -68,12 +68,13 @@ def _table(grid: _text.Grid) -> str:
     return "".join(_table_lines(grid))
 
 
-def network(report: Report, *, by_type: bool = False) -> str:
-    """Per-layer tabular with a total row, totals, breakdown by type; needs ``booktabs``."""
-    return "".join(network_chunks(report, by_type=by_type))
+def network(report: Report, *, by_type: bool = False, terms: bool = False) -> str:
+    """Per-layer tabular with a total row, totals, breakdown by type, with ``terms`` the cost
+    terms; needs ``booktabs``."""
+    return "".join(network_chunks(report, by_type=by_type, terms=terms))
 
 
-def network_chunks(report: Report, *, by_type: bool = False) -> Iterator[str]:
+def network_chunks(report: Report, *, by_type: bool = False, terms: bool = False) -> Iterator[str]:
     """:func:`network` in pieces, the per-layer tabular line by line, for writing as made."""
     notes = "".join(f"% {escape(note)}\n" for note in _text.report_notes(report))
     yield f"% {escape(_text.title(report))}\n{notes}\n"
@@ -81,6 +82,9 @@ def network_chunks(report: Report, *, by_type: bool = False) -> Iterator[str]:
         yield from _table_lines(_text.layers_grid(report))
         yield "\n"
     yield _table(_text.totals_grid(report)) + "\n" + _table(_text.by_type_grid(report))
+    if terms:
+        table = report.terms_table()
+        yield f"\n% {escape(table.title)}\n" + _table(_text.grid(table))
 
 
 def comparison(c: Comparison) -> str:

@@ -47,12 +47,13 @@ def _table(grid: _text.Grid) -> str:
     return "".join(_table_lines(grid))
 
 
-def network(report: Report, *, by_type: bool = False) -> str:
-    """Heading, per-layer table with a total row, totals, breakdown by type, convention."""
-    return "".join(network_chunks(report, by_type=by_type))
+def network(report: Report, *, by_type: bool = False, terms: bool = False) -> str:
+    """Heading, per-layer table with a total row, totals, breakdown by type, with ``terms``
+    the cost terms, and the convention."""
+    return "".join(network_chunks(report, by_type=by_type, terms=terms))
 
 
-def network_chunks(report: Report, *, by_type: bool = False) -> Iterator[str]:
+def network_chunks(report: Report, *, by_type: bool = False, terms: bool = False) -> Iterator[str]:
     """:func:`network` in pieces, the per-layer table line by line, for writing as made."""
     yield f"## {_escape(_text.title(report))}\n\n"
     if report.source:
@@ -64,6 +65,12 @@ def network_chunks(report: Report, *, by_type: bool = False) -> Iterator[str]:
         _table(_text.totals_grid(report)),
         "\n### By layer type\n\n",
         _table(_text.by_type_grid(report)),
+    )
+    if terms:
+        table = report.terms_table()
+        yield f"\n### {_escape(table.title)}\n\n"
+        yield _table(_text.grid(table))
+    yield from (
         *(f"\nConvention: {_escape(note)}.\n" for note in _text.report_notes(report)[:1]),
         *(f"\nNote: {_escape(note)}.\n" for note in _text.report_notes(report)[1:]),
     )

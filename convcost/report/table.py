@@ -91,23 +91,24 @@ def _print(*items: Table | str) -> str:
 
 
 def _totals(report: Report) -> str:
-    return "totals: " + ", ".join(f"{name} {value}" for name, value in _text.totals_lines(report))
+    lines = _text.totals_grid(report).rows
+    return "totals: " + ", ".join(f"{name} {value}" for name, value in lines)
 
 
-def network(report: Report, *, by_type: bool = False) -> str:
-    """Per-layer table (totals in the footer), totals, breakdown by type, convention."""
-    return "".join(network_chunks(report, by_type=by_type))
+def network(report: Report, *, by_type: bool = False, terms: bool = False) -> str:
+    """Per-layer table (totals in the footer), totals, breakdown by type, with ``terms`` the
+    cost terms, and the convention."""
+    return "".join(network_chunks(report, by_type=by_type, terms=terms))
 
 
-def network_chunks(report: Report, *, by_type: bool = False) -> Iterator[str]:
+def network_chunks(report: Report, *, by_type: bool = False, terms: bool = False) -> Iterator[str]:
     """:func:`network` in pieces; a table of more than RICH_ROWS rows line by line."""
     breakdown = _table(_text.by_type_grid(report))
-    tail: list[Table | str] = [
-        _totals(report),
-        "By layer type",
-        breakdown,
-        *_text.report_notes(report),
-    ]
+    tail: list[Table | str] = [_totals(report), "By layer type", breakdown]
+    if terms:
+        table = report.terms_table()
+        tail += [table.title, _table(_text.grid(table))]
+    tail += _text.report_notes(report)
     if by_type:
         yield _print(_text.title(report), *tail)
         return

@@ -1,0 +1,93 @@
+"""The table model: what every report is made of, before any format draws it.
+
+A view (the walker's per-layer table, the breakdown by type, the totals, the cost terms)
+is a :class:`Table` of raw values: exact ints, Fractions, shapes, text. Each
+:class:`Column` says once what it holds (its :class:`Kind`), what it is called for people
+(``title``) and for machines (``key``, the CSV header and the JSON key), who sees it, and how
+it reads a row. Each format renders any table from the kinds alone (``report/``), so a new
+column, or a new table, is written in one place and appears in every format; torchinfo's
+column settings and pip-audit's one ``format()`` per format are the models.
+
+This module imports nothing of convcost's, so the walker, the analyses and the renderers can
+all build on it.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+Row = TypeVar("Row")
+
+
+class Kind(enum.Enum):
+    """What a column holds, which decides how each format writes it."""
+
+    TEXT = "text"  # user or library text: names, types, sources
+    COUNT = "count"  # an exact int (or a sympy expression): params, MACs, elements
+    BYTES = "bytes"  # an exact int of bytes
+    SHARE = "share"  # a Fraction of a whole: 1.91% for people, 0.019056 in CSV
+    RATIO = "ratio"  # an exact Fraction: 265/2304 for people and machines
+    SECONDS = "seconds"  # a float
+    SHAPE = "shape"  # (H, W, C): 112x112x32, or [112, 112, 32] in JSON
+    PAIR = "pair"  # (h, w) or None: 3x3, or [3, 3] in JSON
+
+    @property
+    def numeric(self) -> bool:
+        """Right-aligned for people."""
+        return self in (Kind.COUNT, Kind.BYTES, Kind.SHARE, Kind.RATIO, Kind.SECONDS)
+
+
+class Audience(enum.Flag):
+    """Who sees a column: people (table, Markdown, LaTeX), CSV, JSON."""
+
+    HUMAN = enum.auto()
+    CSV = enum.auto()
+    JSON = enum.auto()
+    MACHINE = CSV | JSON
+    ALL = HUMAN | CSV | JSON
+
+
+@dataclass(frozen=True, slots=True)
+class Column(Generic[Row]):
+    """One column: ``value`` reads it from a row, ``footer`` is its totals-row value."""
+
+    key: str
+    title: str
+    kind: Kind
+    value: Callable[[Row], Any]
+    footer: Any = ""
+    show: Audience = Audience.ALL
+
+
+@dataclass(frozen=True, slots=True)
+class Table(Generic[Row]):
+    """A view: typed columns over rows, an optional totals row (``footer``), and ``key``
+    (its JSON key), ``title`` (a heading for people, or ''). ``rows`` may be read more than
+    once (a terminal table measures its widths first), so it is a sequence, or a callable
+    giving a fresh iterable."""
+
+    key: str
+    title: str
+    columns: Sequence[Column[Row]]
+    rows: Sequence[Row] | Callable[[], Iterable[Row]]
+    has_footer: bool = True
+    record: bool = False  # one row of named values: a "title | value" list, a JSON object
+
+    def shown(self, audience: Audience) -> list[Column[Row]]:
+        return [c for c in self.columns if c.show & audience]
+
+    def values(self, audience: Audience) -> Iterator[list[Any]]:
+        """The raw values of each row, for the columns ``audience`` sees."""
+        getters = [c.value for c in self.shown(audience)]
+        rows = self.rows() if callable(self.rows) else self.rows
+        return ([get(row) for get in getters] for row in rows)
+
+    def footer(self, audience: Audience) -> list[Any] | None:
+        return [c.footer for c in self.shown(audience)] if self.has_footer else None
+
+    def __len__(self) -> int:
+        rows = self.rows() if callable(self.rows) else self.rows
+        return len(rows) if isinstance(rows, Sequence) else sum(1 for _ in rows)
