@@ -1,11 +1,17 @@
 """Cold start of the CLI against the import floor of its dependencies, in the same run.
 
-    python benchmarks/bench_startup.py [--runs N]
+    python benchmarks/bench_startup.py [--runs N] [--before DIR]
 
 Times ``convcost layer`` (every dimension given: no sympy), ``convcost net
 configs/mobilenet_v1.yaml`` and ``python -c "import typer, rich.table, yaml"`` as fresh
 subprocesses, interleaved so that machine noise hits all three alike, and prints the median of
 N runs of each and the ratio of each command to the floor (goal, issue 2: at most 1.3x).
+
+With ``--before DIR`` (a checkout of an earlier commit, e.g. ``git worktree add /tmp/before
+REV``) the two convcost commands also run as ``python -m convcost`` from inside that tree and
+from inside this one (``-m`` puts the current folder first on the path), interleaved in the
+same run, so that a change's cost at start-up is measured before and after on the same machine
+at the same time.
 """
 
 from __future__ import annotations
@@ -38,8 +44,19 @@ def _convcost() -> list[str]:
     return [found] if found else [sys.executable, "-m", "convcost"]
 
 
-def commands() -> dict[str, list[str]]:
-    cli = _convcost()
+def commands(before: Path | None) -> dict[str, tuple[list[str], Path]]:
+    """name -> (argv, the folder it runs in)."""
+    cmds = {name: (argv, ROOT) for name, argv in _commands(_convcost()).items()}
+    if before is not None:
+        module = [sys.executable, "-m", "convcost"]
+        for tree, label in ((before.resolve(), "before"), (ROOT, "after")):
+            for name, argv in _commands(module).items():
+                if name.startswith("convcost"):
+                    cmds[f"{name} ({label})"] = (argv, tree)
+    return cmds
+
+
+def _commands(cli: list[str]) -> dict[str, list[str]]:
     return {
         "floor: import typer, rich.table, yaml": [
             sys.executable,
@@ -67,25 +84,25 @@ def commands() -> dict[str, list[str]]:
     }
 
 
-def _once(argv: list[str]) -> float:
+def _once(argv: list[str], cwd: Path) -> float:
     start = time.perf_counter()
-    subprocess.run(
-        argv, cwd=ROOT, check=True, stdout=subprocess.DEVNULL, env={**os.environ, "NO_COLOR": "1"}
-    )
+    env = {**os.environ, "NO_COLOR": "1"}
+    subprocess.run(argv, cwd=cwd, check=True, stdout=subprocess.DEVNULL, env=env)
     return time.perf_counter() - start
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=21)
+    parser.add_argument("--before", type=Path, help="an earlier checkout to time beside this one")
     args = parser.parse_args()
-    cmds = commands()
+    cmds = commands(args.before)
     times: dict[str, list[float]] = {name: [] for name in cmds}
-    for argv in cmds.values():  # warm the OS file cache and the .pyc files once
-        _once(argv)
+    for argv, cwd in cmds.values():  # warm the OS file cache and the .pyc files once
+        _once(argv, cwd)
     for _ in range(args.runs):
-        for name, argv in cmds.items():
-            times[name].append(_once(argv))
+        for name, (argv, cwd) in cmds.items():
+            times[name].append(_once(argv, cwd))
     floor = statistics.median(next(iter(times.values())))
     from importlib.metadata import version
 
@@ -95,7 +112,7 @@ def main() -> None:
     )
     for name, samples in times.items():
         median = statistics.median(samples)
-        print(f"{name:<40} {median * 1000:7.1f} ms  {median / floor:5.2f}x")
+        print(f"{name:<46} {median * 1000:7.1f} ms  {median / floor:5.2f}x")
 
 
 if __name__ == "__main__":

@@ -11,11 +11,12 @@ other preset reproduces one tool's number from the spec alone, rule by rule, fro
   ReLU6, max pooling and anything without a module hook (SiLU, Hardswish, Sigmoid, adds,
   products, functional calls, ``x.mean``) zero. No bias adds.
 - ``ptflops`` 0.7.5, pytorch backend: bias adds; 2 per BatchNorm element; one per element of
-  ReLU, ReLU6, LeakyReLU (module hooks) and of ReLU, ReLU6, SiLU, GELU called functionally
-  (patched ``torch.nn.functional``); pooling counts its input elements. ``nn.ReLU`` and the
-  pooling modules call the patched functions, so they count twice; ``nn.SiLU`` and ``nn.GELU``
-  have no module hook and count once. Hardswish, Hardsigmoid, Sigmoid, Tanh, adds, products
-  and ``x.mean`` count zero.
+  ReLU, ReLU6, LeakyReLU, GELU (module hooks) and of ReLU, ReLU6, SiLU, GELU called
+  functionally (patched ``torch.nn.functional``); pooling counts its input elements.
+  ``nn.ReLU``, ``nn.GELU`` and the pooling modules call the patched functions, so they count
+  twice; ``nn.ReLU6`` calls ``F.hardtanh`` (not patched) and ``nn.SiLU`` has no module hook,
+  so each counts once. Hardswish, Hardsigmoid, Sigmoid, Tanh, adds, products and ``x.mean``
+  count zero.
 - ``ptflops-aten``: the aten backend counts convolution and matrix products with their bias.
 - ``fvcore`` 0.1.5: 2 per BatchNorm element (eval, affine); ``aten::adaptive_avg_pool2d`` one
   per input element, however it was called; no bias adds, and no handler (zero) for max and
@@ -24,7 +25,7 @@ other preset reproduces one tool's number from the spec alone, rule by rule, fro
   adds), parameters times batch for every other layer (linear MACs and bias, BatchNorm's 2C).
 - ``torchprofile`` 0.1.0: one per BatchNorm output element; one per output element of every
   average pool and ``mean``; one per element of a product (squeeze-excite) and of LeakyReLU;
-  no bias adds.
+  no bias adds. It reads the traced graph, so a functional call counts as its module does.
 
 A preset is a rule over terms, never a table of models: how a global pool is written
 (``call: module|functional|mean`` on the spec entry) is the one fact about a model's code the
@@ -114,8 +115,8 @@ THOP = Convention(
 PTFLOPS = Convention(
     "ptflops",
     "ptflops 0.7.5 (pytorch backend): conv and linear MACs, bias adds, 2 per BatchNorm "
-    "element, ReLU/ReLU6/LeakyReLU elements per module hook and ReLU/ReLU6/SiLU/GELU per "
-    "functional call (nn.ReLU: both), pooling input elements per module hook and per "
+    "element, ReLU/ReLU6/LeakyReLU/GELU elements per module hook and ReLU/ReLU6/SiLU/GELU per "
+    "functional call (nn.ReLU, nn.GELU: both), pooling input elements per module hook and per "
     "functional call (modules: both)",
     {
         **_MACS,
@@ -126,7 +127,7 @@ PTFLOPS = Convention(
         "act.leaky_relu": 1,
         "act.silu": 1,
         "act.swish": 1,
-        "act.gelu": 1,
+        "act.gelu": 2,
         **{f"act.{f}.functional": 1 for f in ("relu", "relu6", "silu", "swish", "gelu")},
         **{_pool(op, "module", "in"): 2 for op in POOLS},
         **{_pool(op, "functional", "in"): 1 for op in POOLS},
@@ -172,6 +173,7 @@ TORCHPROFILE = Convention(
         "pool.mean.out": 1,
         "multiply": 1,
         "act.leaky_relu": 1,
+        "act.leaky_relu.functional": 1,
     },
 )
 

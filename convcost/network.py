@@ -314,6 +314,7 @@ class _Walker:
         self.tensors = 0  # tensor 0 is the spec's input
         self.merged: Shape = (0, 0, 0)  # the shape a merge row produces, set by merge()
         self.calls = calls
+        self.resolved: dict[L.Layer, L.Layer] = {}
 
     def nodes(
         self,
@@ -368,9 +369,16 @@ class _Walker:
     def prim(self, layer: L.Layer, inputs: tuple[_Tensor, ...], name: str) -> _Tensor:
         """Cost one layer; a merge reads several tensors and costs its merged shape."""
         self._check_name(name)
-        shape = inputs[0].shape if len(inputs) == 1 else self.merged
+        if len(inputs) == 1:
+            shape = inputs[0].shape
+            shapes: tuple[Shape, ...] = (shape,)
+            ids: tuple[int, ...] = (inputs[0].id,)
+        else:
+            shape = self.merged
+            shapes = tuple(x.shape for x in inputs)
+            ids = tuple(x.id for x in inputs)
         if getattr(layer, "call", "") is None:
-            layer = _called(layer, self.calls)
+            layer = self._called(layer)
         try:
             cost = L.cost(layer, shape)
             _check_shape(cost.output, channels=layer.kind is not LayerKind.FLATTEN)
@@ -379,21 +387,30 @@ class _Walker:
         self.tensors += 1
         self.rows.append(
             LayerCost(
-                name=name,
-                layer=layer,
-                category=L.category(layer, shape),
-                inputs=tuple(x.shape for x in inputs),
-                output=cost.output,
-                params=cost.params,
-                buffers=cost.buffers,
-                macs=self.convention.project(cost.terms),
-                terms=cost.terms,
-                scope=self.scope,
-                tensors=tuple(x.id for x in inputs),
-                tensor=self.tensors,
+                name,
+                layer,
+                L.category(layer, shape),
+                shapes,
+                cost.output,
+                cost.params,
+                cost.buffers,
+                self.convention.project(cost.terms),
+                cost.terms,
+                self.scope,
+                ids,
+                self.tensors,
             )
         )
         return _Tensor(cost.output, self.tensors)
+
+    def _called(self, layer: L.Layer) -> L.Layer:
+        """An activation or pool that its entry did not say how it is called: as the spec's
+        ``defaults`` say for its type (``relu: {call: functional}`` reaches the ReLUs inside
+        blocks too), else a module. Layers are frozen, so each is resolved once."""
+        resolved = self.resolved.get(layer)
+        if resolved is None:
+            resolved = self.resolved[layer] = _called(layer, self.calls)
+        return resolved
 
     def _check_name(self, name: str) -> None:
         """Bound the rows and their names before adding one; names are unique."""
@@ -500,8 +517,13 @@ def _check_shape(shape: Shape, channels: bool) -> None:
     """A computed size or channel count obeys the loader's bound on any size (``--alpha``,
     an expansion ratio or a concat can make one that no spec wrote). A flatten's features
     (H x W x C of bounded sizes) are exempt."""
-    for axis, value in zip("HWC" if channels else "HW", shape, strict=False):
-        if isinstance(value, int) and value > MAX_SIZE:
+    h, w, c = shape
+    if not (h.__class__ is int and w.__class__ is int and c.__class__ is int):
+        return  # symbolic sizes (convcost layer) have no value to bound
+    if h <= MAX_SIZE and w <= MAX_SIZE and (c <= MAX_SIZE or not channels):
+        return
+    for axis, value in (("H", h), ("W", w), ("C", c) if channels else ("W", w)):
+        if value > MAX_SIZE:
             raise ConvcostError(
                 f"the output has {value:,} {'channels' if axis == 'C' else axis} "
                 f"(at most {MAX_SIZE:,})"

@@ -9,6 +9,8 @@ layers), so they are rules, not a table of the eight models.
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 
 import pytest
 from test_peers import (
@@ -26,6 +28,7 @@ from typer.testing import CliRunner
 
 from convcost import cli, conventions, network, spec
 from convcost.conventions import ConventionName
+from convcost.layers import TERMS
 
 runner = CliRunner()
 
@@ -158,3 +161,149 @@ def test_layer_takes_a_convention() -> None:
     assert standard == 5 * 5 * 4 * 4 * 9
     assert {row["name"]: row["macs"] for row in aten["layers"]}["standard"] == standard + 100
     assert aten["convention"]["name"] == "ptflops-aten"
+
+
+# --- docs/peers.md, section "`--convention`: each tool's count from the spec" ---------------
+
+PEERS_DOC = Path(__file__).resolve().parents[1] / "docs" / "peers.md"
+SECTION = "## `--convention`: each tool's count from the spec"
+X = "\N{MULTIPLICATION SIGN}"
+
+
+def _section() -> str:
+    text = PEERS_DOC.read_text(encoding="utf-8")
+    assert text.count(SECTION) == 1
+    return text.split(SECTION, 1)[1].split("\n## ", 1)[0]
+
+
+def _doc_table(header: str) -> list[list[str]]:
+    """The body rows (cells stripped) of the section's table whose header row starts so."""
+    lines = _section().splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(header))
+    rows = []
+    for line in lines[start:]:
+        if not line.startswith("|"):
+            break
+        rows.append([c.strip() for c in line.strip().strip("|").split("|")])
+    return rows
+
+
+_TERM = re.compile(
+    r"(conv|linear|bias|bn|bn_params|add|multiply|concat"
+    rf"|act\.({'|'.join(spec.ACTIVATIONS)})(\.functional)?"
+    rf"|pool\.({'|'.join(conventions.POOLS)})(\.functional)?\.(in|out)|pool\.mean\.(in|out))"
+)
+
+
+def test_doc_terms_table_names_every_family() -> None:
+    rows = _doc_table("| term | what it counts |")
+    named = {name for row in rows[2:] for name in re.findall(r"`([^`]+)`", row[0])}
+    assert named == {name for key in TERMS for name in key.split(", ")}
+
+
+def test_doc_weights_table_is_the_presets() -> None:
+    """Each row's terms have the row's weight in each column's preset; every weighted term of
+    every preset is in the table."""
+    header, _, *rows = _doc_table("| terms |")
+    presets = header[1:]
+    assert presets == [c.value for c in ConventionName]
+    seen: set[str] = set()
+    for row in rows:
+        names = re.findall(r"`([^`]+)`", row[0])
+        assert names and len(row) == 1 + len(presets), row
+        for name in names:
+            assert _TERM.fullmatch(name), name
+            assert name not in seen, name
+            seen.add(name)
+            weights = [conventions.convention(p).weights.get(name, 0) for p in presets]
+            assert [int(c) for c in row[1:]] == weights, name
+    weighted = {t for c in conventions.CONVENTIONS.values() for t, w in c.weights.items() if w}
+    assert weighted <= seen, weighted - seen
+
+
+_MACS_TERMS = ("conv", "linear")
+
+# preset -> (model, the terms its worked example adds to the exact count, in the doc's order)
+WORKED = {
+    "thop": ("mobilenet_v1", ("bn", "pool.adaptive_avg.in", "pool.adaptive_avg.out")),
+    "ptflops": (
+        "mobilenet_v2",
+        ("bias", "bn", "act.relu6", "pool.adaptive_avg.functional.in"),
+    ),
+    "ptflops-aten": ("vgg16", ("bias",)),
+    "fvcore": ("shufflenet_v2_x1_0", ("bn",)),
+    "torchinfo": ("resnet18", ("bias", "bn_params")),
+    "torchprofile": ("mobilenet_v3_large", ("bn", "pool.adaptive_avg.out", "multiply")),
+}
+
+
+@pytest.mark.parametrize("preset", sorted(WORKED))
+def test_doc_worked_example(preset: str) -> None:
+    """The command prints the peer's number, and the sum the doc writes out is that number:
+    the exact count plus weight x term for every term the preset counts in that model."""
+    assert sorted(WORKED) == sorted(PEER_MACS)
+    name, shown = WORKED[preset]
+    weights = conventions.convention(preset).weights
+    report = network.walk(spec.load(spec.resolve(name)[0]))
+    terms = report.totals.terms
+    counted = {t for t, v in terms.items() if v and weights.get(t, 0) and t not in _MACS_TERMS}
+    assert set(shown) == counted and len(shown) == len(counted)
+    command = f"net {name} --convention {preset} --format json"
+    result = runner.invoke(cli.app, command.split())
+    assert result.exit_code == 0, result.output
+    macs = json.loads(result.stdout)["totals"]["macs"]
+    extra = sum(weights[t] * terms[t] for t in shown)
+    assert macs == PEER_MACS[preset][name] == report.totals.macs + extra
+    parts = [
+        f"{weights[t]} {X} {terms[t]:,} (`{t}`)" if weights[t] != 1 else f"{terms[t]:,} (`{t}`)"
+        for t in shown
+    ]
+    sentence = (
+        f"`convcost {command}` gives `totals.macs` {macs:,} = {report.totals.macs:,} + "
+        + " + ".join(parts)
+        + "."
+    )
+    assert sentence in " ".join(_section().split())
+
+
+def test_doc_worked_examples_prose() -> None:
+    text = " ".join(_section().split())
+    shufflenet = network.walk(spec.load(spec.resolve("shufflenet_v2_x1_0")[0])).totals.terms
+    assert conventions.FVCORE.weights.get("pool.mean.in", 0) == 0
+    assert f"The pool's {shufflenet['pool.mean.in']:,} input elements are `pool.mean.in`" in text
+    # mobilenet_v2's functional head pool counts once in ptflops, a module twice; ReLU6 once
+    ptflops = conventions.PTFLOPS.weights
+    assert ptflops["pool.adaptive_avg.functional.in"] == 1
+    assert ptflops["pool.adaptive_avg.in"] == 2
+    assert ptflops["act.relu6"] == 1
+    assert "so the pool counts once; as a module it would count twice" in text
+
+
+def test_doc_edge_cases() -> None:
+    """LeakyReLU, a windowed AvgPool2d and a functional ReLU, one layer on 5x5x4 (100
+    elements; 2x2 windows at stride 2 give 2x2x4 = 16 outputs), through the layer rules and
+    the presets."""
+    n, out = MICRO_ELEMENTS, 16
+    presets = ("thop", "ptflops", "fvcore", "torchprofile")
+    assert _one_layer("leaky_relu: {call: functional}", "ptflops") == 0
+    expected = {
+        "leaky_relu": (n, n, 0, n),
+        "avgpool: {k: 2}": (out, 2 * n, 0, out),
+        "avgpool: {k: 2, call: functional}": (0, n, 0, out),
+        "relu": (0, 2 * n, 0, 0),
+        "relu: {call: functional}": (0, n, 0, 0),
+    }
+    for entry, counts in expected.items():
+        assert tuple(_one_layer(entry, p) for p in presets) == counts, entry
+    text = " ".join(_section().split())
+    for claim in (
+        "**LeakyReLU** counts one per element in thop",
+        "`F.leaky_relu` is not patched, so the functional call counts 0",
+        "fvcore counts nothing for it.",
+        "**A windowed `nn.AvgPool2d`** counts one per output element in thop (`count_avgpool`)"
+        " and in torchprofile (`aten::avg_pool2d`, module or functional). ptflops counts its"
+        " input elements, twice for a module; fvcore has no handler for it.",
+        "**A functional ReLU** (`F.relu`, as pytorch-cifar writes it) counts once in ptflops",
+        "`nn.ReLU` counts twice.",
+    ):
+        assert claim in text, claim

@@ -307,6 +307,20 @@ def _valid(draw: st.DrawFn) -> str:
     )
 
 
+# Just over and just under the 16 MiB a spec may have; both must be answered in a moment.
+# A case holds only the marker (hypothesis prints cases); `_materialize` pads the text.
+OVER, UNDER = b"\0<over 16 MiB>", b"\0<under 16 MiB>"
+OVERSIZE = [b"#" + OVER, b"input: [8, 8, 3]\nlayers: [relu]\n#" + UNDER]
+
+
+def _materialize(data: bytes) -> bytes:
+    for mark, size in ((OVER, 2**24 + 1), (UNDER, 2**24 - 1)):
+        if data.endswith(mark):
+            head = data[: -len(mark)]
+            return head + b"x" * (size - len(head) - 1) + b"\n"
+    return data
+
+
 def _encoded(text: str, how: str) -> bytes:
     if how == "utf-16":
         return text.encode("utf-16", "surrogatepass")
@@ -316,6 +330,8 @@ def _encoded(text: str, how: str) -> bytes:
 
 @st.composite
 def spec_bytes(draw: st.DrawFn) -> bytes:
+    if draw(st.integers(min_value=0, max_value=40)) == 0:
+        return draw(st.sampled_from(OVERSIZE))
     text: str = draw(
         st.one_of(
             st.sampled_from(sorted(SHIPPED.values())),
@@ -427,7 +443,9 @@ FORMULAS = _words("standard depthwise pointwise separable ratio output-size RATI
 FORMULAS += [""]
 TOP_LEVEL = [[], ["help"], ["bogus"], ["NET"], ["ne"], ["--version"], ["--help"], ["--help", "net"]]
 TOP_LEVEL += [["--version", "zoo"], ["zoo", "--version"], *[[a] for a in ODD_TEXT]]
-COMMANDS = ["net"] * 8 + ["layer"] * 4 + _words("formula zoo schema top top completion")
+COMMANDS = ["net"] * 8 + ["layer"] * 4 + _words("formula zoo schema top top")
+if KNOWN:  # known bug: with no shell among its parents, "Shell  not supported." (no error:)
+    COMMANDS.append("completion")
 
 
 @st.composite
@@ -557,7 +575,7 @@ def _prepare(case: Case, work: Path) -> None:
         if os.path.lexists(path):
             continue
         if item.kind == "file":
-            path.write_bytes(item.data)
+            path.write_bytes(_materialize(item.data))
         elif item.kind == "dir":
             path.mkdir()
         elif item.kind == "symlink":
@@ -569,7 +587,7 @@ def _prepare(case: Case, work: Path) -> None:
 def run_case(case: Case, home: Path) -> Result:
     """Run ``case`` in ``home/work``, through the launcher; stdin, stdout and stderr are files
     (a pipe could fill and stall the child)."""
-    (home / "stdin").write_bytes(case.stdin)
+    (home / "stdin").write_bytes(_materialize(case.stdin))
     env = {k: v for k, v in os.environ.items() if k not in _STRIPPED and not k.startswith("LC_")}
     env.update(case.env, HOME=str(home))
     limits = [WALL_LIMIT_S, ADDRESS_SPACE, CPU_LIMIT_S, FILE_SIZE]

@@ -34,6 +34,14 @@ def _escape(text: str) -> str:
     return _LEADING.sub("\\\\", escaped)
 
 
+def _convention(note: str) -> str:
+    """The convention line: "Convention: MACs = ..." for convcost's own count, "Convention
+    thop: MACs = ..." for a preset (whose note already names it)."""
+    if note.startswith("convention "):
+        return _escape("C" + note[1:])
+    return f"Convention: {_escape(note)}"
+
+
 def _table_lines(grid: _text.Grid) -> Iterator[str]:
     """The table one line at a time (each ending in a newline)."""
     header, numeric, rows, footer = grid.header, grid.numeric, grid.rows, grid.footer
@@ -71,7 +79,7 @@ def network_chunks(report: Report, *, by_type: bool = False, terms: bool = False
         yield f"\n### {_escape(table.title)}\n\n"
         yield _table(_text.grid(table))
     yield from (
-        *(f"\nConvention: {_escape(note)}.\n" for note in _text.report_notes(report)[:1]),
+        f"\n{_convention(_text.report_notes(report)[0])}.\n",
         *(f"\nNote: {_escape(note)}.\n" for note in _text.report_notes(report)[1:]),
     )
 
@@ -83,7 +91,7 @@ def comparison(c: Comparison) -> str:
             f"## convcost layer: {_escape(_text.comparison_title(c))}\n",
             _table(_text.comparison_grid(c)),
             _table(_text.ratio_grid(c)),
-            f"Convention: {_escape(_text.convention_note(c.convention))}.\n",
+            f"{_convention(_text.convention_note(c.convention))}.\n",
         ]
     )
 
