@@ -29,14 +29,9 @@ from convcost import __version__, conventions
 from convcost.conventions import ConventionName
 from convcost.errors import ConvcostError
 from convcost.formulas import FormulaKind
+from convcost.limits import ALPHA_MAX, ALPHA_MIN, MAX_SIZE
 from convcost.report import Format, renderer
 
-# The loader's bound on any size (spec.MAX_SIZE, checked equal by tests), applied to flags too;
-# a literal so that `convcost layer` need not import the YAML loader.
-MAX_SIZE = 2**24
-# --alpha: width multipliers in papers run from 0.25 to about 4 (MobileNet, EfficientNet).
-ALPHA_MIN = Fraction(1, 1000)
-ALPHA_MAX = 100
 # A number on the command line is at most this long, checked before anything parses it.
 MAX_NUMBER_TEXT = 32
 

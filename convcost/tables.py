@@ -15,7 +15,7 @@ all build on it.
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -85,9 +85,34 @@ class Table(Generic[Row]):
         rows = self.rows() if callable(self.rows) else self.rows
         return ([get(row) for get in getters] for row in rows)
 
+    def written(
+        self, audience: Audience, writers: Mapping[Kind, Callable[[Any], Any]]
+    ) -> Iterator[list[Any]]:
+        """Each row as ``audience`` reads it: every value through its kind's writer, in one
+        pass (a format's writers take None, a value no row has, as a blank)."""
+        write_row = _row_writer([(c.value, writers[c.kind]) for c in self.shown(audience)])
+        rows = self.rows() if callable(self.rows) else self.rows
+        return map(write_row, rows)
+
     def footer(self, audience: Audience) -> list[Any] | None:
         return [c.footer for c in self.shown(audience)] if self.has_footer else None
 
     def __len__(self) -> int:
         rows = self.rows() if callable(self.rows) else self.rows
         return len(rows) if isinstance(rows, Sequence) else sum(1 for _ in rows)
+
+
+def _row_writer(pairs: list[tuple[Callable[[Any], Any], Callable[[Any], Any]]]) -> Any:
+    """``lambda row: [write0(get0(row)), write1(get1(row)), ...]``, compiled once per table.
+
+    A report writes every cell of up to a million rows; unrolling the columns, as
+    dataclasses and attrs generate their ``__init__``, halves the time a loop over (getter,
+    writer) pairs takes. The generated text holds only ``get<i>``/``write<i>`` names, never
+    any data.
+    """
+    names: dict[str, Any] = {}
+    cells = []
+    for i, (get, write) in enumerate(pairs):
+        names[f"get{i}"], names[f"write{i}"] = get, write
+        cells.append(f"write{i}(get{i}(row))")
+    return eval(f"lambda row: [{', '.join(cells)}]", names)

@@ -223,8 +223,8 @@ def test_a_catalogued_type_without_a_rule_fails_where_it_is_written(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     """A type the loader accepts but blocks.py cannot expand: located error, exit 1, no rows."""
-    monkeypatch.setitem(spec.FIELDS, "mystery", {})
-    monkeypatch.setitem(spec.PREFIX, "mystery", "x")
+    mystery = spec.EntryType("mystery", {}, prefix="x", rule="mystery", group="layer")
+    monkeypatch.setitem(spec.CATALOGUE, "mystery", mystery)
     path = tmp_path / "m.yaml"
     path.write_text("input: [8, 8, 16]\nlayers:\n  - conv: {c: 8}\n  - mystery\n")
     with pytest.raises(ConvcostError) as raised:

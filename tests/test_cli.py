@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import re
@@ -13,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 import convcost
-from convcost import cli, spec
+from convcost import cli, limits, spec
 
 ROOT = Path(__file__).resolve().parent.parent
 runner = CliRunner()
@@ -228,8 +229,20 @@ def test_version_matches_pyproject() -> None:
     assert (result.exit_code, result.stdout) == (0, f"convcost {found.group(1)}\n")
 
 
-def test_flag_bound_matches_the_loader() -> None:
-    assert cli.MAX_SIZE == spec.MAX_SIZE
+def test_flag_bounds_are_the_limits_not_a_copy() -> None:
+    """cli.py takes every bound from convcost.limits (no YAML there), never its own literal."""
+    tree = ast.parse((ROOT / "convcost" / "cli.py").read_text(encoding="utf-8"))
+    assigned = {
+        target.id
+        for node in tree.body
+        if isinstance(node, ast.Assign | ast.AnnAssign)
+        for target in (node.targets if isinstance(node, ast.Assign) else [node.target])
+        if isinstance(target, ast.Name)
+    }
+    bounds = {name for name in vars(limits) if name.isupper()}
+    assert not assigned & bounds
+    for name in ("MAX_SIZE", "ALPHA_MIN", "ALPHA_MAX"):
+        assert getattr(cli, name) is getattr(limits, name)
 
 
 COMMANDS = ["layer", "formula", "net", "zoo", "schema"]

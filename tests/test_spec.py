@@ -175,19 +175,3 @@ def test_a_network_too_large_to_report_is_refused(monkeypatch: pytest.MonkeyPatc
     assert str(caught.value) == (
         "t.yaml:4: layer 'block2': the network expands to more than 10 layers"
     )
-
-
-def test_docs_list_every_type_and_field() -> None:
-    """docs/spec.md's tables name every layer type and every field the loader accepts."""
-    doc = (Path(__file__).resolve().parent.parent / "docs" / "spec.md").read_text()
-    rows = {}
-    for line in doc.splitlines():
-        if line.startswith("| `"):
-            first, rest = line[2:].split("|", 1)
-            for kind in first.replace("`", "").split(","):
-                rows[kind.strip()] = rest
-    short = {long: alias for alias, long in spec.ALIASES.items()}
-    for kind, fields in spec.FIELDS.items():
-        assert kind in rows, kind
-        for name in fields:
-            assert f"`{name}`" in rows[kind] or f"`{short.get(name)}`" in rows[kind], (kind, name)

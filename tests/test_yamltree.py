@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from convcost import limits, network, spec, yamltree
+from convcost import limits, network, spec
 from convcost.errors import ConvcostError
+from convcost.spec import yamltree
 
 CASES = Path(__file__).parent / "bad_inputs" / "cases"
 CONFIGS = Path(__file__).resolve().parents[1] / "configs"

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
+from convcost import printable
 from convcost.conventions import EXACT, Convention
 from convcost.report import _text
 from convcost.tables import Audience, Kind, Table
@@ -49,7 +50,7 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 def _text_cell(text: str) -> str:
     """User text for a spreadsheet: printable (``_text.safe``), and ``'``-prefixed when it would
     start a formula. Only text cells come here, never a count (``_text.raw``) or a share."""
-    shown = _text.safe(text)
+    shown = printable.escape(text)  # _text.safe, one call less for a million cells
     return "'" + shown if shown.startswith(_FORMULA_START) else shown
 
 
@@ -76,10 +77,9 @@ def network_chunks(report: Report, *, by_type: bool = False, terms: bool = False
 def _table_lines(table: Table[Any], convention: Convention = EXACT) -> Iterator[str]:
     """Any table: the columns CSV sees, keyed, raw values, the totals row last."""
     columns = table.shown(Audience.CSV)
-    kinds = [c.kind for c in columns]
     footer = table.footer(Audience.CSV)
-    rows = itertools.chain(table.values(Audience.CSV), [] if footer is None else [footer])
-    cells = ([_cell(k, v) for k, v in zip(kinds, values, strict=True)] for values in rows)
+    totals = [[_cell(c.kind, v) for c, v in zip(columns, footer, strict=True)]] if footer else []
+    cells = itertools.chain(table.written(Audience.CSV, _CSV), totals)
     yield from _lines(*_stated([c.key for c in columns], cells, convention))
 
 
@@ -91,10 +91,10 @@ def _cell(kind: Kind, value: Any) -> Any:
 
 
 _CSV: dict[Kind, Callable[[Any], Any]] = {
-    Kind.TEXT: lambda text: _text_cell(text),
+    Kind.TEXT: _text_cell,
     Kind.COUNT: _text.raw,
     Kind.BYTES: _text.raw,
-    Kind.SHARE: lambda share: _share(share),
+    Kind.SHARE: _share,
     Kind.RATIO: str,
     Kind.SECONDS: repr,
     Kind.SHAPE: _text.shape,

@@ -83,30 +83,32 @@ def _fraction(value: Any) -> dict[str, Any]:
     return {"exact": str(value), "decimal": None}
 
 
-def _value(kind: Kind, value: Any) -> Any:
-    """A raw value as JSON holds it: ints, lists for shapes and pairs, floats for shares."""
-    return None if value is None else _JSON[kind](value)
+def _count(value: Any) -> Any:
+    """An exact count as JSON holds it: the int, sympy's string, or null (no groups)."""
+    return value if value is None or value.__class__ is int else str(value)
 
 
+def _shape_list(value: Sequence[Any]) -> list[int | str]:
+    return [v if v.__class__ is int else str(v) for v in value]
+
+
+# A raw value as JSON holds it: ints, lists for shapes and pairs, floats for shares.
 _JSON: dict[Kind, Callable[[Any], Any]] = {
     Kind.TEXT: str,
-    Kind.COUNT: _text.raw,
-    Kind.BYTES: _text.raw,
+    Kind.COUNT: _count,
+    Kind.BYTES: _count,
     Kind.SHARE: float,
     Kind.RATIO: lambda ratio: _fraction(ratio),
     Kind.SECONDS: float,
-    Kind.SHAPE: lambda shape: _shape(shape),
+    Kind.SHAPE: _shape_list,
     Kind.PAIR: lambda pair: _pair(pair),
 }
 
 
 def _items(table: Table[Any]) -> Iterator[dict[str, Any]]:
     """A table's rows as objects keyed by column (JSON keeps no totals row: see "totals")."""
-    columns = table.shown(Audience.JSON)
-    return (
-        {c.key: _value(c.kind, v) for c, v in zip(columns, values, strict=True)}
-        for values in table.values(Audience.JSON)
-    )
+    keys = [c.key for c in table.shown(Audience.JSON)]
+    return (dict(zip(keys, values, strict=True)) for values in table.written(Audience.JSON, _JSON))
 
 
 def _record(table: Table[Any]) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import itertools
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from rich.cells import cell_len
@@ -22,6 +23,10 @@ WIDTH = 200  # wide enough that a table keeps its natural width instead of wrapp
 # rich lays out about 2,000 rows a second; past this many rows the per-layer table is drawn by
 # _plain_table, which writes the same text in linear time (tests/test_report.py compares them).
 RICH_ROWS = 1_000
+# Up to this many rows the plain writer formats each cell once and keeps the text for its two
+# passes (about 60 MB at the limit); past it, it formats twice and keeps nothing, so a
+# million-row report stays within its memory ceiling (docs/spec.md, Limits).
+KEPT_ROWS = 200_000
 
 
 def _table(grid: _text.Grid) -> Table:
@@ -118,6 +123,8 @@ def network_chunks(report: Report, *, by_type: bool = False, terms: bool = False
         return
     # Written outside rich: printing a 100,000-line string through a Console is as slow as
     # laying out the table.
+    if len(report.rows) <= KEPT_ROWS:
+        layers = replace(layers, rows=list(layers.rows))
     yield f"{_text.title(report)}\n"
     yield from _plain_table(layers)
     yield _print(*tail)

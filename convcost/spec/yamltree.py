@@ -78,6 +78,22 @@ class Mapping:
 Node = Scalar | Sequence | Mapping
 
 
+# The tags whose text PyYAML's safe constructors turn into a value (the rest stay text).
+CONSTRUCTED = frozenset((INT, FLOAT, BOOL))
+_CONSTRUCTOR = yaml.SafeLoader("")
+_CONSTRUCT = {
+    INT: yaml.SafeLoader.construct_yaml_int,
+    FLOAT: yaml.SafeLoader.construct_yaml_float,
+    BOOL: yaml.SafeLoader.construct_yaml_bool,
+}
+
+
+def construct(tag: str, text: str) -> Any:
+    """The value YAML 1.1's safe loader makes of a plain scalar tagged ``tag`` (one of
+    ``CONSTRUCTED``); whatever PyYAML raises on text that does not fit the tag passes through."""
+    return _CONSTRUCT[tag](_CONSTRUCTOR, yaml.ScalarNode(tag, text))
+
+
 def shown_tag(tag: str) -> str:
     """``tag:yaml.org,2002:int`` as written: ``!!int``."""
     return tag.replace("tag:yaml.org,2002:", "!!", 1)

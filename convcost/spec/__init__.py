@@ -1,0 +1,117 @@
+"""The spec language: YAML layer tables -> validated :class:`Spec` objects that remember lines.
+
+One job per module, imported in one direction (tests/test_layering.py holds it):
+
+- ``catalogue``: the language: every entry type once (fields with kinds and defaults, name
+  prefix, required fields, expansion rule), aliases, common fields, ``LayerSpec`` and ``Spec``,
+  and ``entry_name``, the one function that names entries for the loader and the walker;
+- ``yamltree``: hardened YAML, a lean node tree that refuses anchors, tags and oversize input
+  as the parser's events arrive (the only module that imports PyYAML);
+- ``validators``: one YAML node -> one checked field value, or a located error;
+- ``parser``: the node tree -> ``Spec``, checked against the catalogue;
+- ``reader``: I/O: a path, a stream or a text, read within the limits (``load``, ``loads``);
+- ``zoo``: the shipped specs and what a ``SPEC`` argument names;
+- ``schema``: the JSON Schema, generated from the catalogue.
+
+The bounds live in :mod:`convcost.limits`, which the command line imports without this package.
+"""
+
+from __future__ import annotations
+
+from convcost.gcpause import paused_gc
+from convcost.limits import (
+    MAX_DEPTH,
+    MAX_ENTRIES,
+    MAX_FILE_BYTES,
+    MAX_INT_TEXT,
+    MAX_NAME,
+    MAX_PATH_NAME,
+    MAX_REPEAT,
+    MAX_SIZE,
+)
+from convcost.spec.catalogue import (
+    ACT,
+    ACTIVATIONS,
+    ALIASES,
+    BOOL,
+    BRANCHES,
+    CALL,
+    CALL_OR_MEAN,
+    CATALOGUE,
+    CHOICE_SE_BASE,
+    COMMON,
+    COUNT,
+    COUNTS,
+    FIELDS,
+    LAYERS,
+    NUMBER,
+    PADDING,
+    PAIR,
+    PREFIX,
+    PROB,
+    RATIO,
+    REQUIRED,
+    SCALE,
+    TOP_LEVEL,
+    WIDTH_RULES,
+    Computed,
+    EntryType,
+    Field,
+    LayerSpec,
+    SameAs,
+    Spec,
+    entry_name,
+)
+from convcost.spec.reader import load, load_stream, loads
+from convcost.spec.schema import json_schema
+from convcost.spec.zoo import resolve, shipped, zoo_names
+
+__all__ = [
+    "ACT",
+    "ACTIVATIONS",
+    "ALIASES",
+    "BOOL",
+    "BRANCHES",
+    "CALL",
+    "CALL_OR_MEAN",
+    "CATALOGUE",
+    "CHOICE_SE_BASE",
+    "COMMON",
+    "COUNT",
+    "COUNTS",
+    "FIELDS",
+    "LAYERS",
+    "MAX_DEPTH",
+    "MAX_ENTRIES",
+    "MAX_FILE_BYTES",
+    "MAX_INT_TEXT",
+    "MAX_NAME",
+    "MAX_PATH_NAME",
+    "MAX_REPEAT",
+    "MAX_SIZE",
+    "NUMBER",
+    "PADDING",
+    "PAIR",
+    "PREFIX",
+    "PROB",
+    "RATIO",
+    "REQUIRED",
+    "SCALE",
+    "TOP_LEVEL",
+    "WIDTH_RULES",
+    "Computed",
+    "EntryType",
+    "Field",
+    "LayerSpec",
+    "SameAs",
+    "Spec",
+    "entry_name",
+    "json_schema",
+    "load",
+    "load_stream",
+    "loads",
+    "paused_gc",
+    "resolve",
+    "shipped",
+    "zoo_names",
+]

@@ -1,0 +1,398 @@
+"""The parser: a composed YAML tree -> a validated :class:`Spec`, every entry checked and named.
+
+It walks the node tree of ``spec.yamltree`` against the catalogue (``spec.catalogue``): each
+entry is a known type whose fields are known and converted by ``spec.validators``, required
+fields are present, ``defaults`` are checked like the fields they stand for, and the entries a
+spec expands to (repetitions multiplied out, nesting, branches) are bounded before anything is
+built. Entries are named in messages as the walker names them in reports (``entry_name``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from convcost.errors import ConvcostError
+from convcost.gcpause import paused_gc
+from convcost.limits import MAX_DEPTH, MAX_ENTRIES, MAX_PATH_NAME, MAX_REPEAT
+from convcost.spec import validators as V
+from convcost.spec import yamltree as Y
+from convcost.spec.catalogue import (
+    ACT,
+    ALIASES,
+    BOOL,
+    BRANCHES,
+    CALL,
+    CALL_OR_MEAN,
+    CATALOGUE,
+    CHOICE_SE_BASE,
+    COMMON,
+    COUNT,
+    COUNTS,
+    LAYERS,
+    NUMBER,
+    PADDING,
+    PAIR,
+    PROB,
+    RATIO,
+    SCALE,
+    TOP_LEVEL,
+    WIDTH_RULES,
+    LayerSpec,
+    Spec,
+    entry_name,
+)
+from convcost.spec.wording import clip, suggest
+
+
+class Parser:
+    """Converts entries, naming each as the walker will (``conv1``, ``block3``) for messages."""
+
+    def __init__(
+        self, ctx: V.Context, defaults: Mapping[str, Mapping[str, tuple[Any, Y.Node]]]
+    ) -> None:
+        self.ctx = ctx
+        self.defaults = defaults
+        self.scopes: list[tuple[str, dict[str, int]]] = [("", {})]
+        self.expanded = 0  # entries after repetition, to refuse a spec that explodes
+        self._multipliers: list[int] = []
+
+    def entries(
+        self,
+        node: Y.Node,
+        field_name: str,
+        depth: int,
+        layer: str | None = None,
+        scope: str | None = None,
+    ) -> tuple[LayerSpec, ...]:
+        if depth > MAX_DEPTH:
+            raise self.ctx.error(
+                f"blocks are nested more than {MAX_DEPTH} deep", node, layer=layer, field=field_name
+            )
+        if not isinstance(node, Y.Sequence):
+            raise self.ctx.error(
+                f"expected a list of layers, got {V.describe(node)}",
+                node,
+                layer=layer,
+                field=field_name,
+            )
+        if depth == 0:
+            return tuple(self.entry(item, depth) for item in node.value)
+        self.scopes.append((scope if scope is not None else layer or "", {}))
+        try:
+            return tuple(self.entry(item, depth) for item in node.value)
+        finally:
+            self.scopes.pop()
+
+    def label(self, kind: str, name: str | None, repeat: int) -> str:
+        """The name the walker gives this entry's first repetition."""
+        scope, counters = self.scopes[-1]
+        return entry_name(scope, counters, CATALOGUE[kind].prefix, name, repeat)
+
+    def entry(self, node: Y.Node, depth: int) -> LayerSpec:
+        ctx = self.ctx
+        if isinstance(node, Y.Scalar) and node.tag == Y.STR:
+            kind, body = self._type(node.value, node), None
+        elif isinstance(node, Y.Mapping):
+            items = V.mapping_items(node, ctx, None)
+            if len(items) != 1:
+                keys = ", ".join(k for k, _, _ in items) or "none"
+                raise ctx.error(
+                    f"a layer is a one-key mapping 'type: {{fields}}', got keys: {keys}", node
+                )
+            key, key_node, body = items[0]
+            kind = self._type(key, key_node)
+        else:
+            raise ctx.error(
+                f"expected a layer such as 'conv: {{c: 32}}', got {V.describe(node)}", node
+            )
+        return self.fields(kind, body, node.line, depth)
+
+    def _type(self, word: str, node: Y.Node) -> str:
+        if word not in CATALOGUE:
+            hint = suggest(word, list(CATALOGUE))
+            raise self.ctx.error(f"unknown layer type '{clip(word)}'{hint}", node)
+        return word
+
+    def fields(self, kind: str, body: Y.Node | None, line: int, depth: int) -> LayerSpec:
+        ctx = self.ctx
+        values: dict[str, Any] = {}
+        common: dict[str, Any] = {}
+        for key, (value, _) in self.defaults.get(kind, {}).items():
+            (common if key in COMMON else values)[key] = value
+        items: list[tuple[str, Y.Node, Y.Node]] = []
+        if body is not None and not (isinstance(body, Y.Scalar) and body.tag == Y.NULL):
+            if not isinstance(body, Y.Mapping):
+                raise ctx.error(
+                    f"the fields of '{kind}' must be a mapping, got {V.describe(body)}", body
+                )
+            items = V.mapping_items(body, ctx, None)
+        for key, _, value_node in items:
+            if ALIASES.get(key, key) in ("name", "repeat"):
+                try:
+                    common[ALIASES.get(key, key)] = self.common(
+                        ALIASES.get(key, key), value_node, None, key
+                    )
+                except ConvcostError as error:
+                    raise error.located(layer=self.label(kind, common.get("name"), 1)) from None
+        layer = self.label(kind, common.get("name"), common.get("repeat", 1))
+        written = {ALIASES.get(key, key) for key, _, _ in items}
+        allowed = CATALOGUE[kind].fields
+        nested = sum(  # entries that a default 'layers' or 'branches' brings in
+            _weight(value, allowed[key].kind)
+            for key, (value, _) in self.defaults.get(kind, {}).items()
+            if key in allowed and allowed[key].kind in (LAYERS, BRANCHES) and key not in written
+        )
+        if len(layer) > MAX_PATH_NAME:
+            raise ctx.error(
+                f"its full name is {len(layer):,} characters long (at most {MAX_PATH_NAME:,}); "
+                "shorten the names of the blocks around it",
+                line=line,
+                layer=layer,
+                field="name",
+            )
+        multiplier = self._multiplier * common.get("repeat", 1)
+        self.count(multiplier * (1 + nested), line, layer, "repeat")
+        self._multipliers.append(multiplier)
+        try:
+            return self._fields(kind, items, common, values, layer, line, depth)
+        finally:
+            self._multipliers.pop()
+
+    def count(self, entries: int, line: int, layer: str, field: str) -> None:
+        """Add ``entries`` (already multiplied by the repetitions around them) to the total
+        the spec expands to, refusing it past MAX_ENTRIES before anything is built."""
+        self.expanded += entries
+        if self.expanded > MAX_ENTRIES:
+            raise self.ctx.error(
+                f"the spec expands to more than {MAX_ENTRIES:,} entries",
+                line=line,
+                layer=layer,
+                field=field,
+            )
+
+    @property
+    def _multiplier(self) -> int:
+        return self._multipliers[-1] if self._multipliers else 1
+
+    def _fields(
+        self,
+        kind: str,
+        items: list[tuple[str, Y.Node, Y.Node]],
+        common: dict[str, Any],
+        values: dict[str, Any],
+        layer: str,
+        line: int,
+        depth: int,
+    ) -> LayerSpec:
+        ctx = self.ctx
+        given: dict[str, Y.Node] = {}  # fields written in this entry, by long name
+        entry_type = CATALOGUE[kind]
+        allowed = entry_type.fields
+        for key, key_node, value_node in items:
+            name = ALIASES.get(key, key)
+            if name in given:
+                raise ctx.error(
+                    f"given twice (as '{_original(given, name)}' and '{key}')",
+                    key_node,
+                    layer=layer,
+                    field=key,
+                )
+            given[name] = key_node
+            if name in COMMON:
+                common[name] = self.common(name, value_node, layer, key)
+            elif name in allowed:
+                values[name] = self.value(allowed[name].kind, value_node, layer, key, depth)
+            else:
+                choices = [
+                    *allowed,
+                    *COMMON,
+                    *(a for a, b in ALIASES.items() if b in allowed or b in COMMON),
+                ]
+                raise ctx.error(
+                    f"unknown field for '{kind}'{suggest(key, choices)}",
+                    key_node,
+                    layer=layer,
+                    field=key,
+                )
+        for name in entry_type.required:
+            if name not in values:
+                short = {v: k for k, v in ALIASES.items()}.get(name)
+                also = f" (or '{short}')" if short else ""
+                raise ctx.error(
+                    f"'{kind}' needs '{name}'{also}", line=line, layer=layer, field=name
+                )
+        if kind == "inverted_residual" and ("t" in values) == ("exp" in values):
+            raise ctx.error(
+                "give the expansion as 't' (a ratio) or 'exp' (channels), one of them",
+                line=line,
+                layer=layer,
+                field="t",
+            )
+        return LayerSpec(
+            type=kind,
+            fields=values,
+            name=common.get("name"),
+            repeat=common.get("repeat", 1),
+            output=common.get("output"),
+            scale=common.get("scale"),
+            line=line,
+        )
+
+    def common(self, name: str, node: Y.Node, layer: str | None, key: str) -> Any:
+        ctx = self.ctx
+        if name == "name":
+            return V.written_name(node, ctx, layer, key)
+        if name == "repeat":
+            return V.integer(node, ctx, layer, key, 1, MAX_REPEAT, "repetitions")
+        if name == "output":
+            return V.shape(node, ctx, layer, key)
+        return V.scale(node, ctx, layer, key)
+
+    def value(self, kind: str, node: Y.Node, layer: str | None, key: str, depth: int) -> Any:
+        ctx = self.ctx
+        if kind == COUNT:
+            return V.integer(node, ctx, layer, key, 1)
+        if kind == PAIR:
+            return V.pair(node, ctx, layer, key)
+        if kind == PADDING:
+            return V.padding(node, ctx, layer, key)
+        if kind == BOOL:
+            return V.boolean(node, ctx, layer, key)
+        if kind == ACT:
+            return V.activation(node, ctx, layer, key)
+        if kind == NUMBER:
+            return V.number(node, ctx, layer, key, 0, strict=True)
+        if kind == RATIO:
+            return V.number(node, ctx, layer, key, 0, strict=False)
+        if kind == PROB:
+            return V.number(node, ctx, layer, key, 0, strict=False, maximum=1)
+        if kind == SCALE:
+            return V.scale(node, ctx, layer, key)
+        if kind == CHOICE_SE_BASE:
+            return V.choice(node, ctx, layer, key, ("expanded", "input"))
+        if kind == LAYERS:
+            scope = f"{layer}.shortcut" if key == "shortcut" else layer
+            return self.entries(node, key, depth + 1, layer, scope)
+        if kind == BRANCHES:
+            if not isinstance(node, Y.Sequence) or not node.value:
+                raise ctx.error(
+                    f"expected a list of branches (each a list of layers), got {V.describe(node)}",
+                    node,
+                    layer=layer,
+                    field=key,
+                )
+            # Each branch is walked once per repetition, even an empty one.
+            self.count(len(node.value) * self._multiplier, node.line, layer or "", key)
+            many = len(node.value) > 1
+            return tuple(
+                self.entries(b, key, depth + 1, layer, f"{layer}.branch{i + 1}" if many else layer)
+                for i, b in enumerate(node.value)
+            )
+        if kind == COUNTS:
+            return V.counts(node, ctx, layer, key)
+        if kind == CALL:
+            return V.choice(node, ctx, layer, key, ("module", "functional"))
+        if kind == CALL_OR_MEAN:
+            return V.choice(node, ctx, layer, key, ("module", "functional", "mean"))
+        raise AssertionError(f"field kind {kind} has no converter")
+
+
+def _weight(value: Any, kind: str) -> int:
+    """How many entries a parsed ``layers`` (or ``branches``) value stands for after
+    repetition, counting each branch as one: what one use of it costs the walker."""
+    lists = value if kind == BRANCHES else (value,)
+    total = len(lists) if kind == BRANCHES else 0
+    for entries in lists:
+        for entry in entries:
+            inner = 1
+            catalogued = CATALOGUE[entry.type].fields
+            for name, field_value in entry.fields.items():
+                field_kind = catalogued[name].kind if name in catalogued else None
+                if field_kind in (LAYERS, BRANCHES):
+                    inner += _weight(field_value, field_kind)
+            total += entry.repeat * inner
+    return total
+
+
+def _original(given: Mapping[str, Y.Node], name: str) -> str:
+    return str(given[name].value)
+
+
+def convert(root: Y.Node, ctx: V.Context, default_name: str) -> Spec:
+    path = ctx.path
+    if not isinstance(root, Y.Mapping):
+        raise ctx.error(
+            f"a spec is a mapping with 'input' and 'layers', got {V.describe(root)}", root
+        )
+    top = {key: (key_node, value) for key, key_node, value in V.mapping_items(root, ctx, None)}
+    for key, (key_node, _) in top.items():
+        if key not in TOP_LEVEL:
+            raise ctx.error(f"unknown top-level key{suggest(key, TOP_LEVEL)}", key_node, field=key)
+    for key in ("input", "layers"):
+        if key not in top:
+            raise ctx.error(f"the spec needs '{key}'", root, field=key)
+    name = V.written_name(top["name"][1], ctx, None, "name") if "name" in top else default_name
+    source = V.source_text(top["source"][1], ctx) if "source" in top else None
+    width_rule = (
+        V.choice(top["width_rule"][1], ctx, None, "width_rule", WIDTH_RULES)
+        if "width_rule" in top
+        else "int"
+    )
+    shape = V.shape(top["input"][1], ctx, None, "input")
+    defaults = _defaults(top["defaults"][1], ctx) if "defaults" in top else {}
+    parser = Parser(ctx, defaults)
+    with paused_gc():
+        layers = parser.entries(top["layers"][1], "layers", 0)
+    if not layers:
+        raise ctx.error("the spec has no layers", top["layers"][1], field="layers")
+    plain = {kind: {k: v for k, (v, _) in fields.items()} for kind, fields in defaults.items()}
+    return Spec(
+        name=name,
+        input=shape,
+        layers=layers,
+        width_rule=width_rule,
+        source=source,
+        path=path,
+        defaults=plain,
+    )
+
+
+def _defaults(node: Y.Node, ctx: V.Context) -> dict[str, dict[str, tuple[Any, Y.Node]]]:
+    """``defaults: {type: {field: value}}``: each value is checked like a field of that type."""
+    if not isinstance(node, Y.Mapping):
+        raise ctx.error(
+            f"expected a mapping of layer types to fields, got {V.describe(node)}",
+            node,
+            field="defaults",
+        )
+    parser = Parser(ctx, {})
+    result: dict[str, dict[str, tuple[Any, Y.Node]]] = {}
+    for kind, key_node, body in V.mapping_items(node, ctx, None):
+        parser._type(kind, key_node)
+        if not isinstance(body, Y.Mapping):
+            raise ctx.error(
+                f"expected the default fields of '{kind}', got {V.describe(body)}",
+                body,
+                field="defaults",
+            )
+        fields: dict[str, tuple[Any, Y.Node]] = {}
+        for key, field_key, value_node in V.mapping_items(body, ctx, None):
+            name = ALIASES.get(key, key)
+            allowed = CATALOGUE[kind].fields
+            if name in ("name", "output", "repeat") or (name not in allowed and name not in COMMON):
+                choices = [*allowed, "scale"]
+                raise ctx.error(
+                    f"'{key}' cannot be a default of '{kind}'{suggest(key, choices)}",
+                    field_key,
+                    field="defaults",
+                )
+            if name == "scale":
+                fields[name] = (V.scale(value_node, ctx, None, key), value_node)
+            else:
+                fields[name] = (
+                    parser.value(allowed[name].kind, value_node, None, key, 0),
+                    value_node,
+                )
+        result[kind] = fields
+    return result
