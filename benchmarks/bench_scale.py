@@ -2,6 +2,7 @@
 
     python benchmarks/bench_scale.py            # 1k, 10k, 100k layers; 100 to 10,000 variants
     python benchmarks/bench_scale.py --quick    # 1k and 10k layers only
+    python benchmarks/bench_scale.py --before DIR   # also an earlier checkout, interleaved
 
 Each size runs in a fresh subprocess so that its peak memory (max RSS) is its own. Reported:
 seconds to load (YAML -> Spec), walk (Spec -> Report), render CSV and JSON, and peak RSS. A
@@ -15,6 +16,7 @@ import json
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 WORKER = r"""
 import json, resource, sys, time
@@ -58,9 +60,15 @@ print(json.dumps(out))
 """
 
 
-def run(kind: str, n: int) -> dict[str, float]:
+def run(kind: str, n: int, tree: Path | None = None) -> dict[str, float]:
+    """One size in a fresh process; ``tree`` runs another checkout's convcost (``-c`` puts the
+    current folder first on the path)."""
     done = subprocess.run(
-        [sys.executable, "-c", WORKER, kind, str(n)], check=True, capture_output=True, text=True
+        [sys.executable, "-c", WORKER, kind, str(n)],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=tree,
     )
     result: dict[str, float] = json.loads(done.stdout)
     return result
@@ -68,24 +76,33 @@ def run(kind: str, n: int) -> dict[str, float]:
 
 def main() -> None:
     quick = "--quick" in sys.argv
+    before = Path(sys.argv[sys.argv.index("--before") + 1]) if "--before" in sys.argv else None
+    trees: list[tuple[str, Path | None]] = [("", None)]
+    if before is not None:
+        trees = [(" (before)", before.resolve()), (" (after)", Path(__file__).parents[1])]
     print(f"python {sys.version.split()[0]}, {time.strftime('%Y-%m-%d')}")
     print(
         "\n| entries | rows | load s | walk s | csv s | json s | table s | us/entry | peak RSS MB |"
     )
     print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for n in (1_000, 10_000) if quick else (1_000, 10_000, 100_000):
-        r = run("layers", n)
-        total = r["load"] + r["walk"] + r["csv"] + r["json"] + r["table"]
-        print(
-            f"| {n:,} | {int(r['rows']):,} | {r['load']:.3f} | {r['walk']:.3f} | "
-            f"{r['csv']:.3f} | {r['json']:.3f} | {r['table']:.3f} | {total / n * 1e6:.0f} | "
-            f"{r['max_rss_mb']:.0f} |"
-        )
+        for label, tree in trees:
+            r = run("layers", n, tree)
+            total = r["load"] + r["walk"] + r["csv"] + r["json"] + r["table"]
+            print(
+                f"| {n:,}{label} | {int(r['rows']):,} | {r['load']:.3f} | {r['walk']:.3f} | "
+                f"{r['csv']:.3f} | {r['json']:.3f} | {r['table']:.3f} | "
+                f"{total / n * 1e6:.0f} | {r['max_rss_mb']:.0f} |"
+            )
     print("\n| variants | sweep s | us/variant | peak RSS MB |")
     print("|---:|---:|---:|---:|")
     for n in (100, 1_000) if quick else (100, 1_000, 10_000):
-        r = run("sweep", n)
-        print(f"| {n:,} | {r['sweep']:.3f} | {r['sweep'] / n * 1e6:.0f} | {r['max_rss_mb']:.0f} |")
+        for label, tree in trees:
+            r = run("sweep", n, tree)
+            print(
+                f"| {n:,}{label} | {r['sweep']:.3f} | {r['sweep'] / n * 1e6:.0f} | "
+                f"{r['max_rss_mb']:.0f} |"
+            )
 
 
 if __name__ == "__main__":

@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from convcost.formulas import Count
 
@@ -55,9 +55,9 @@ class ConventionName(str, enum.Enum):
     TORCHPROFILE = "torchprofile"
 
 
-@dataclass(frozen=True, slots=True)
-class Convention:
-    """MACs = sum over terms of weight * term; FLOPs = 2 * MACs."""
+class Convention(NamedTuple):
+    """MACs = sum over terms of weight * term; FLOPs = 2 * MACs. (A named tuple: the CLI
+    imports this module at every start, and a dataclass costs five times more to create.)"""
 
     name: str
     macs: str  # what the MACs include, in words (every report states it)

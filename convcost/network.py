@@ -189,7 +189,7 @@ class Report:
 
     # --- views: the tables every format draws (convcost/tables.py) ---------------------------
 
-    def layer_table(self) -> Table[LayerCost]:
+    def layer_table(self) -> Table:
         """One row per layer, the totals in the footer."""
         t, share = self.totals, self.share
         return Table(
@@ -215,7 +215,7 @@ class Report:
             self.rows,
         )
 
-    def by_type_table(self) -> Table[CategoryShare]:
+    def by_type_table(self) -> Table:
         """MobileNet's Table 2: params and MACs by layer type, largest MACs first."""
         t = self.totals
         return Table(
@@ -244,7 +244,7 @@ class Report:
             self.by_category(),
         )
 
-    def totals_table(self) -> Table[Totals]:
+    def totals_table(self) -> Table:
         """params, buffers, MACs, FLOPs, as one record."""
         return Table(
             "totals",
@@ -260,7 +260,7 @@ class Report:
             record=True,
         )
 
-    def terms_table(self) -> Table[tuple[str, Count]]:
+    def terms_table(self) -> Table:
         """The cost terms summed over the network, each with its weight under the report's
         convention and what it adds to the MACs: why two tools' counts differ."""
         weights = self.convention.weights

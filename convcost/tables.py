@@ -16,10 +16,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
-
-Row = TypeVar("Row")
+from typing import Any, NamedTuple
 
 
 class Kind(enum.Enum):
@@ -50,20 +47,22 @@ class Audience(enum.Flag):
     ALL = HUMAN | CSV | JSON
 
 
-@dataclass(frozen=True, slots=True)
-class Column(Generic[Row]):
-    """One column: ``value`` reads it from a row, ``footer`` is its totals-row value."""
+class Column(NamedTuple):
+    """One column: ``value`` reads it from a row, ``footer`` is its totals-row value.
+
+    Column, Table and a Convention are named tuples rather than dataclasses: ``convcost
+    layer`` imports them, and a named tuple costs a fifth of a dataclass to create at start.
+    """
 
     key: str
     title: str
     kind: Kind
-    value: Callable[[Row], Any]
+    value: Callable[[Any], Any]
     footer: Any = ""
     show: Audience = Audience.ALL
 
 
-@dataclass(frozen=True, slots=True)
-class Table(Generic[Row]):
+class Table(NamedTuple):
     """A view: typed columns over rows, an optional totals row (``footer``), and ``key``
     (its JSON key), ``title`` (a heading for people, or ''). ``rows`` may be read more than
     once (a terminal table measures its widths first), so it is a sequence, or a callable
@@ -71,19 +70,18 @@ class Table(Generic[Row]):
 
     key: str
     title: str
-    columns: Sequence[Column[Row]]
-    rows: Sequence[Row] | Callable[[], Iterable[Row]]
+    columns: Sequence[Column]
+    rows: Sequence[Any] | Callable[[], Iterable[Any]]
     has_footer: bool = True
     record: bool = False  # one row of named values: a "title | value" list, a JSON object
 
-    def shown(self, audience: Audience) -> list[Column[Row]]:
+    def shown(self, audience: Audience) -> list[Column]:
         return [c for c in self.columns if c.show & audience]
 
     def values(self, audience: Audience) -> Iterator[list[Any]]:
         """The raw values of each row, for the columns ``audience`` sees."""
         getters = [c.value for c in self.shown(audience)]
-        rows = self.rows() if callable(self.rows) else self.rows
-        return ([get(row) for get in getters] for row in rows)
+        return ([get(row) for get in getters] for row in self._rows())
 
     def written(
         self, audience: Audience, writers: Mapping[Kind, Callable[[Any], Any]]
@@ -91,15 +89,17 @@ class Table(Generic[Row]):
         """Each row as ``audience`` reads it: every value through its kind's writer, in one
         pass (a format's writers take None, a value no row has, as a blank)."""
         write_row = _row_writer([(c.value, writers[c.kind]) for c in self.shown(audience)])
-        rows = self.rows() if callable(self.rows) else self.rows
-        return map(write_row, rows)
+        return map(write_row, self._rows())
 
     def footer(self, audience: Audience) -> list[Any] | None:
         return [c.footer for c in self.shown(audience)] if self.has_footer else None
 
-    def __len__(self) -> int:
-        rows = self.rows() if callable(self.rows) else self.rows
+    def row_count(self) -> int:
+        rows = self._rows()
         return len(rows) if isinstance(rows, Sequence) else sum(1 for _ in rows)
+
+    def _rows(self) -> Iterable[Any]:
+        return self.rows() if callable(self.rows) else self.rows
 
 
 def _row_writer(pairs: list[tuple[Callable[[Any], Any], Callable[[Any], Any]]]) -> Any:

@@ -1,34 +1,39 @@
 """Fuzzing the whole command line in real processes: flags, spec text, files and environment.
 
-Hypothesis draws a case (an argv for one of ``layer``, ``formula``, ``net``, ``zoo``, ``schema``,
-``--version`` or ``--help``; the files it names; stdin; environment variables), prepares an
-empty folder, and runs ``python -m convcost ARGV`` there as a real subprocess under resource
-limits. Whatever the case, the process must
+Hypothesis draws a case (an argv for ``layer``, ``formula``, ``net``, ``zoo``, ``schema``,
+``--version`` or ``--help``, with valid and broken flag values; the spec and the files it
+names, as a file, a link, a pipe or stdin; environment variables such as ``LC_ALL=C``,
+``PYTHONIOENCODING=ascii``, ``COLUMNS``, ``NO_COLOR``), prepares an empty folder and runs
+``python -m convcost ARGV`` there as a real subprocess under resource limits. Whatever the
+case, the process must
 
 - exit with 0, 1 or 2, never a traceback or a signal;
-- on failure print exactly one line ``error: ...`` of printable UTF-8 text on stderr, nothing
-  on stdout, and leave the folder as it was: no new file, no hidden temp file ``.NAME.*.tmp``,
-  no existing file changed;
+- on failure print exactly one line ``error: ...`` of printable text on stderr (UTF-8, or the
+  encoding ``PYTHONIOENCODING`` asks for), nothing on stdout, and leave the folder as it was:
+  no new file, no hidden temp file ``.NAME.*.tmp``, no existing file changed;
 - on success print nothing on stderr and no escape code, change nothing but the ``--output``
-  FILE it was given, and write JSON that parses and CSV whose rows have the same number of
-  cells as the header;
-- stay under these ceilings, measured per case with ``os.wait4``: peak RSS below
-  ``RSS_CEILING_MB`` (200 MB; the largest case measured was 60 MB, a symbolic ``layer``) and
-  CPU time (user + system) below ``CPU_CEILING_S`` (5 s; the slowest measured was 1.3 s,
-  ``formula``). The process is also capped hard, so that a runaway case fails instead of
-  swapping or hanging CI: ``RLIMIT_AS`` 1 GiB of address space (a ``MemoryError`` traceback),
-  ``RLIMIT_CPU`` 20 s (killed by SIGXCPU), ``RLIMIT_FSIZE`` 64 MiB, no core files, and a
-  60-second wall clock (killed: a read that waits on a pipe).
+  FILE it was given (and then print nothing), and write JSON that parses and CSV whose rows
+  all have as many cells as the header;
+- stay under two ceilings per case, measured with ``os.wait4``: peak RSS below
+  ``RSS_CEILING_MB`` = 200 MB and CPU time (user + system) below ``CPU_CEILING_S`` = 5 s.
+  Over 6,000 random cases the worst were 69 MB (a spec of just under 16 MiB on stdin; 56 MB
+  for ``formula`` and a symbolic ``layer``) and 1.0 s (``formula``), on a 2-core machine.
+  Hard limits make a runaway case fail instead of swapping or hanging CI: ``RLIMIT_AS`` 1 GiB
+  (a ``MemoryError`` traceback), ``RLIMIT_CPU`` 20 s (SIGXCPU), ``RLIMIT_FSIZE`` 64 MiB, no
+  core files, and 60 s of wall clock (SIGKILL: a read that waits on a pipe).
 
-CI runs ``EXAMPLES`` cases (about 30 s on a 2-core machine), derandomized: the same cases on
-every run, and no example database. ``CONVCOST_FUZZ_CLI_EXAMPLES=2000 python -m pytest -q
+CI runs ``EXAMPLES`` = 120 cases, about 23 s on a 2-core machine, derandomized: the same cases
+on every run, with no example database. ``CONVCOST_FUZZ_CLI_EXAMPLES=2000 python -m pytest -q
 tests/test_fuzz_cli.py`` digs deeper with fresh random cases and hypothesis' database under
-``.hypothesis/``, which replays a failure first on the next run.
+``.hypothesis/``, which replays a failure first on the next run. Inputs that hit a bug still
+open are drawn only with ``CONVCOST_FUZZ_CLI_KNOWN=1``; ``OPEN_BUGS`` holds one case of each,
+as a strict xfail.
 """
 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import itertools
 import json
@@ -54,12 +59,13 @@ pytestmark = pytest.mark.skipif(
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = {path.stem: path.read_text("utf-8") for path in sorted(ROOT.glob("configs/*.yaml"))}
 
-# Hard limits set in the child; a case that hits one fails (status, signal or traceback).
+# Hard limits the launcher sets for convcost; a case that hits one fails (a signal, or a
+# MemoryError traceback).
 ADDRESS_SPACE = 2**30
 CPU_LIMIT_S = 20
 FILE_SIZE = 64 * 2**20
 WALL_LIMIT_S = 60.0
-# Ceilings asserted per case, about three times the worst measured (module docstring).
+# Ceilings asserted per case, three to five times the worst measured (module docstring).
 RSS_CEILING_MB = 200
 CPU_CEILING_S = 5.0
 
@@ -304,7 +310,8 @@ def _valid(draw: st.DrawFn) -> str:
     for i in range(draw(st.integers(min_value=1, max_value=6))):
         name = draw(st.sampled_from(names))
         kind = draw(st.sampled_from(["conv", "separable", "relu", "batchnorm", "maxpool"]))
-        layers.append(f"  - {kind}: {{name: {json.dumps(f'{name}{i}')}}}\n")
+        width = ", c: 8" if kind in ("conv", "separable") else ""
+        layers.append(f"  - {kind}: {{name: {json.dumps(f'{name}{i}')}{width}}}\n")
     source = json.dumps(draw(st.sampled_from(["x", "a\nb", "<script>", "=1", "层"])))
     return f"name: {json.dumps(draw(st.sampled_from(names)))}\nsource: {source}\n" + (
         "input: [32, 32, 3]\nlayers:\n" + "".join(layers) + "  - global_avgpool\n  - fc: {c: 3}\n"
@@ -499,7 +506,7 @@ def cases(draw: st.DrawFn) -> Case:
         case.env["SHELL"] = draw(st.sampled_from(["/bin/bash", "/bin/zsh", "/bin/nope", ""]))
     else:
         case.argv = [command, *args]
-    if draw(st.integers(min_value=0, max_value=5)) == 0:  # `--help` anywhere beats the rest
+    if draw(st.integers(min_value=0, max_value=9)) == 0:  # `--help` anywhere beats the rest
         case.argv.insert(draw(st.integers(min_value=0, max_value=len(case.argv))), "--help")
     case.env.update(draw(_environment()))
     if command == "formula" and not KNOWN:  # known bug: a traceback where stdout is not UTF-8
@@ -731,9 +738,7 @@ def _format_problems(fmt: str | None, data: bytes) -> list[str]:
     return []
 
 
-@FUZZ
-@given(cases())
-def test_the_command_line_survives_anything(case: Case) -> None:
+def _check(case: Case, cpu_ceiling_s: float = CPU_CEILING_S) -> None:
     with tempfile.TemporaryDirectory(prefix="convcost-fuzz-") as folder:
         home = Path(folder)
         (home / "work").mkdir()
@@ -742,8 +747,77 @@ def test_the_command_line_survives_anything(case: Case) -> None:
         result = run_case(case, home)
         after = snapshot(home / "work")
     found = problems(case, result, before, after)
+    if cpu_ceiling_s < result.cpu_s < CPU_CEILING_S:
+        found.append(f"{result.cpu_s:.1f} s of CPU >= {cpu_ceiling_s} s")
     assert not found, (
         f"{'; '.join(found)}\ncase: {case.command_line()}\nexit {result.status}, "
         f"{result.cpu_s:.2f} s CPU, {result.rss_mb:.0f} MB\n"
         f"stderr: {result.stderr[-2000:]!r}\nstdout: {result.stdout[:500]!r}"
     )
+
+
+@FUZZ
+@given(cases())
+def test_the_command_line_survives_anything(case: Case) -> None:
+    _check(case)
+
+
+def _open_bug(reason: str) -> pytest.MarkDecorator:
+    return pytest.mark.xfail(strict=True, reason=f"open bug, kept out of the fuzzing: {reason}")
+
+
+# The bugs behind the KNOWN gates, one small case each. When a fix makes one pass, strict
+# xfail fails the suite: remove its mark here and its gate above.
+OPEN_BUGS = [
+    pytest.param(
+        Case(["formula", "output-size"], env={"PYTHONIOENCODING": "ascii"}),
+        CPU_CEILING_S,
+        marks=_open_bug("sympy's ASCII pretty printer raises KeyError 'lfloor'"),
+        id="formula-ascii-stdout",
+    ),
+    pytest.param(
+        Case(["zoo", "\u202eevil"]),
+        CPU_CEILING_S,
+        marks=_open_bug("click's usage errors echo argv unescaped"),
+        id="usage-error-unescaped",
+    ),
+    pytest.param(
+        Case(["net", "deep.yaml"], setup=[Setup("file", "deep.yaml", b"[" * 2000)]),
+        1.0,  # 0.2 s for 999 levels; 2,000 take 2 s, 20,000 take 35 s
+        marks=_open_bug("flow lists nested past 1,000 levels: time quadratic in depth"),
+        id="deep-flow-nesting",
+    ),
+]
+
+
+@pytest.mark.parametrize(("case", "cpu_ceiling_s"), OPEN_BUGS)
+def test_open_bug(case: Case, cpu_ceiling_s: float) -> None:
+    _check(case, cpu_ceiling_s)
+
+
+def test_the_checks_catch_each_kind_of_failure() -> None:
+    """The checker itself can fail: each rule flags a run that breaks it."""
+    case = Case(["net", "spec.yaml", "-o", "out.csv"])
+    ok = Result(status=0, stdout=b"", stderr=b"", cpu_s=0.1, rss_mb=20, wall_s=0.2, timed_out=False)
+    written = {"out.csv": ("file", b"name\n")}
+    assert problems(case, ok, {}, written) == []
+    bad = [
+        (dataclasses.replace(ok, status=-9), {}, "exit status -9"),
+        (
+            dataclasses.replace(ok, status=1, stderr=b"Traceback (most recent call last):\n"),
+            {},
+            "traceback",
+        ),
+        (dataclasses.replace(ok, status=1, stderr=b"error: a\nb\n"), {}, "one line"),
+        (dataclasses.replace(ok, status=2, stderr=b"error: \x1b[2J\n"), {}, "unprintable"),
+        (dataclasses.replace(ok, status=1, stderr=b"error: x\n"), written, "changed on failure"),
+        (ok, {".out.csv.a1b2.tmp": ("file", b"")}, "not asked to write"),
+        (dataclasses.replace(ok, stdout=b"\x1b[31m"), {}, "escape character"),
+        (dataclasses.replace(ok, rss_mb=RSS_CEILING_MB), {}, "peak RSS"),
+        (dataclasses.replace(ok, cpu_s=CPU_CEILING_S), {}, "of CPU"),
+        (dataclasses.replace(ok, timed_out=True), {}, "killed"),
+    ]
+    for result, after, wanted in bad:
+        assert any(wanted in found for found in problems(case, result, {}, after)), wanted
+    json_case = Case(["zoo", "-f", "json"])
+    assert problems(json_case, dataclasses.replace(ok, stdout=b"{"), {}, {})[0].startswith("JSON")

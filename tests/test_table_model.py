@@ -52,7 +52,7 @@ def test_a_toy_column_in_one_view_shows_in_every_format(monkeypatch: pytest.Monk
     """One place: the per-layer view gets a column 'toy' (the row's output channels)."""
     layer_table = network.Report.layer_table
 
-    def with_toy(report: network.Report) -> Table[network.LayerCost]:
+    def with_toy(report: network.Report) -> Table:
         table = layer_table(report)
         toy = Column("toy", "toy", Kind.COUNT, lambda r: r.output[2] * 1000, "")
         return Table(table.key, table.title, [*table.columns, toy], table.rows)

@@ -230,7 +230,7 @@ class Grid:
     footer: Sequence[str] | None = None
 
 
-def grid(table: Table[Any]) -> Grid:
+def grid(table: Table) -> Grid:
     """A typed table as people read it; its rows are formatted as they are read, so a page
     renderer streams a million rows without holding ten million strings. A record (one row
     of named values) becomes a two-column list: its title and "value"."""
@@ -252,12 +252,12 @@ def grid(table: Table[Any]) -> Grid:
 class _Cells(Sequence[list[str]]):
     """A table's rows as people read them, made each time they are read."""
 
-    def __init__(self, table: Table[Any], kinds: list[Kind]) -> None:
+    def __init__(self, table: Table, kinds: list[Kind]) -> None:
         self.table = table
         self.kinds = kinds
 
     def __len__(self) -> int:
-        return len(self.table)
+        return self.table.row_count()
 
     def __getitem__(self, index: Any) -> Any:
         rows = list(self)

@@ -66,7 +66,7 @@ def network(report: Report, *, by_type: bool = False, terms: bool = False) -> st
 
 def network_chunks(report: Report, *, by_type: bool = False, terms: bool = False) -> Iterator[str]:
     """:func:`network` line by line, for writing as it is made."""
-    table: Table[Any]
+    table: Table
     if terms:
         table = report.terms_table()
     else:
@@ -74,7 +74,7 @@ def network_chunks(report: Report, *, by_type: bool = False, terms: bool = False
     yield from _table_lines(table, report.convention)
 
 
-def _table_lines(table: Table[Any], convention: Convention = EXACT) -> Iterator[str]:
+def _table_lines(table: Table, convention: Convention = EXACT) -> Iterator[str]:
     """Any table: the columns CSV sees, keyed, raw values, the totals row last."""
     columns = table.shown(Audience.CSV)
     footer = table.footer(Audience.CSV)

@@ -105,13 +105,13 @@ _JSON: dict[Kind, Callable[[Any], Any]] = {
 }
 
 
-def _items(table: Table[Any]) -> Iterator[dict[str, Any]]:
+def _items(table: Table) -> Iterator[dict[str, Any]]:
     """A table's rows as objects keyed by column (JSON keeps no totals row: see "totals")."""
     keys = [c.key for c in table.shown(Audience.JSON)]
     return (dict(zip(keys, values, strict=True)) for values in table.written(Audience.JSON, _JSON))
 
 
-def _record(table: Table[Any]) -> dict[str, Any]:
+def _record(table: Table) -> dict[str, Any]:
     (item,) = _items(table)
     return item
 

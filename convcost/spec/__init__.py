@@ -18,6 +18,8 @@ The bounds live in :mod:`convcost.limits`, which the command line imports withou
 
 from __future__ import annotations
 
+from typing import Any
+
 from convcost.gcpause import paused_gc
 from convcost.limits import (
     MAX_DEPTH,
@@ -63,8 +65,16 @@ from convcost.spec.catalogue import (
     entry_name,
 )
 from convcost.spec.reader import load, load_stream, loads
-from convcost.spec.schema import json_schema
 from convcost.spec.zoo import resolve, shipped, zoo_names
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of the spec format (``convcost.spec.schema``, imported on demand:
+    only ``convcost schema`` and editors need it)."""
+    from convcost.spec.schema import json_schema as generate
+
+    return generate()
+
 
 __all__ = [
     "ACT",

@@ -9,7 +9,6 @@ turn silently into surprises: ``yes``/``no``/``on``/``off`` where a number belon
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
@@ -350,6 +349,8 @@ def _printable(node: Y.Scalar, ctx: Context, layer: str | None, name: str, allow
         return
     for index, ch in enumerate(text):
         if not ch.isprintable() and ch not in allowed:
+            import unicodedata  # only to name the character refused
+
             what = unicodedata.name(ch, "a control character")
             text_kind = "printable text" if allowed else "one line of printable text"
             raise ctx.error(
