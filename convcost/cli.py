@@ -25,7 +25,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from convcost import __version__, conventions
+from convcost import __version__, conventions, printable
 from convcost.conventions import ConventionName
 from convcost.errors import ConvcostError
 from convcost.formulas import FormulaKind
@@ -70,7 +70,8 @@ class _Group(TyperGroup):
 
 
 def _fail(message: str, code: int) -> None:
-    text = " ".join(message.split())
+    # click's usage errors quote argv as typed: make a bidi override or ESC in it visible.
+    text = printable.escape(" ".join(message.split()))
     if text and sys.stderr is not None:  # empty when click has printed the help
         sys.stderr.write(f"error: {text}\n")
     sys.exit(code)

@@ -115,13 +115,15 @@ def compose(text: str) -> Node | None:
 
 # A syntax error found by libyaml is worded again by the pure-Python parser, whose messages
 # name the character (found character '\t' ...); it re-reads the text up to the error, so only
-# when that is short: the pure-Python scanner reads about 1 MB a second.
-_REWORD_BYTES = 2**20
+# when that is short (the pure-Python scanner reads about 1 MB a second, and far slower inside
+# deeply nested flow lists, where each token rechecks every level), and never for nesting.
+_REWORD_BYTES = 2**16
 
 
 def _syntax_error(text: str, error: yaml.MarkedYAMLError) -> ConvcostError:
     mark = error.problem_mark or error.context_mark
-    if mark is not None and yaml.__with_libyaml__:
+    nesting = "nesting depth" in str(error.problem)
+    if mark is not None and yaml.__with_libyaml__ and not nesting:
         end = mark.index
         for _ in range(3):  # the pure-Python scanner may look a line or two further ahead
             end = text.find("\n", end + 1)
@@ -138,7 +140,7 @@ def _syntax_error(text: str, error: yaml.MarkedYAMLError) -> ConvcostError:
                     error, mark = again, again_mark
     line = mark.line + 1 if mark is not None else None
     problem = error.problem or error.context or "invalid YAML"
-    if "nesting depth" in problem:
+    if nesting:
         return ConvcostError("YAML nested too deeply", line=line)
     column = f" (column {mark.column + 1})" if mark is not None else ""
     return ConvcostError(f"YAML syntax error: {problem}{column}", line=line)
