@@ -37,6 +37,13 @@ def _input_list_16mib() -> str:
     return head + "  - relu\n" * ((FILE_BYTES - len(head)) // 9)
 
 
+def _nested_16mib() -> str:
+    """16 MiB of '[': libyaml stops at 1,000 levels (rewording its message with the
+    pure-Python parser once took time quadratic in the depth)."""
+    head = "input: [8, 8, 3]\nlayers: "
+    return head + "[" * (FILE_BYTES - len(head))
+
+
 def _defaults_repeat() -> str:
     """A default 'layers' of 100 convolutions, used by an entry repeated 100,000 times."""
     return (
@@ -87,6 +94,7 @@ def _largest_report() -> str:
 CASES: dict[str, Callable[[], str]] = {
     "flow_16mib": _flow_16mib,
     "input_list_16mib": _input_list_16mib,
+    "nested_16mib": _nested_16mib,
     "defaults_repeat": _defaults_repeat,
     "empty_branches": _empty_branches,
     "long_names": _long_names,

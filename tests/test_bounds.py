@@ -30,6 +30,7 @@ SECONDS = 120  # CPU seconds; each case takes 0.1 to 25 s on a 2-core machine
 EXPECTED = {
     "flow_16mib": (1, "the spec holds more than 3,000,000 YAML values, lists and mappings", 450),
     "input_list_16mib": (1, "repeat: the spec expands to more than 250,000 entries", 550),
+    "nested_16mib": (1, "YAML nested too deeply", 150),
     "defaults_repeat": (1, "repeat: the spec expands to more than 250,000 entries", 100),
     "empty_branches": (1, "branches: the spec expands to more than 250,000 entries", 100),
     "long_names": (1, "(at most 1,000); shorten the names of the blocks around it", 100),
