@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
+from operator import attrgetter
 from typing import Any
 
 from convcost import formulas
@@ -26,6 +27,7 @@ from convcost.conventions import EXACT, Convention
 from convcost.errors import ConvcostError
 from convcost.formulas import Count
 from convcost.layers import Conv2d, Padding, Pair, Shape, cost
+from convcost.tables import Audience, Column, Kind, Table
 
 KINDS = ("standard", "depthwise", "pointwise", "separable")
 
@@ -84,6 +86,42 @@ class Comparison:
         """(params, MACs) of ``row`` over the standard layer's, exact."""
         standard = self.row("standard")
         return exact_ratio(row.params, standard.params), exact_ratio(row.macs, standard.macs)
+
+    def kinds_table(self) -> Table:
+        """The four kinds as a table (convcost/tables.py); CSV also gets each row's params and
+        MACs over the standard layer's."""
+        return Table(
+            "layers",
+            "",
+            [
+                Column("name", "kind", Kind.TEXT, attrgetter("name")),
+                Column("type", "type", Kind.TEXT, attrgetter("type")),
+                Column("input", "input", Kind.SHAPE, attrgetter("input")),
+                Column("output", "output", Kind.SHAPE, attrgetter("output")),
+                Column("kernel", "", Kind.PAIR, attrgetter("kernel"), show=Audience.MACHINE),
+                Column("stride", "", Kind.PAIR, attrgetter("stride"), show=Audience.MACHINE),
+                Column("groups", "", Kind.COUNT, attrgetter("groups"), show=Audience.MACHINE),
+                Column("params", "params", Kind.COUNT, attrgetter("params")),
+                Column("macs", "MACs", Kind.COUNT, attrgetter("macs")),
+                Column("flops", "FLOPs", Kind.COUNT, attrgetter("flops")),
+                Column(
+                    "params_vs_standard",
+                    "",
+                    Kind.RATIO,
+                    lambda row: self.versus_standard(row)[0],
+                    show=Audience.CSV,
+                ),
+                Column(
+                    "macs_vs_standard",
+                    "",
+                    Kind.RATIO,
+                    lambda row: self.versus_standard(row)[1],
+                    show=Audience.CSV,
+                ),
+            ],
+            self.rows,
+            has_footer=False,
+        )
 
     def row(self, name: str) -> KindCost:
         """The row called ``name`` (one of :data:`KINDS`)."""

@@ -13,14 +13,15 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 from convcost import printable
 from convcost.conventions import EXACT, Convention
-from convcost.tables import Audience, Kind, Table
+from convcost.tables import Audience, Column, Kind, Table
 
 if TYPE_CHECKING:
-    from convcost.analysis.separable import Comparison, KindCost
+    from convcost.analysis.separable import Comparison
     from convcost.network import Report
 
 
@@ -132,22 +133,6 @@ def title(report: Report) -> str:
     return ", ".join(parts)
 
 
-COMPARISON_HEADER = ("kind", "type", "input", "output", "params", "MACs", "FLOPs")
-COMPARISON_NUMERIC = frozenset({"params", "MACs", "FLOPs"})
-
-
-def comparison_cells(row: KindCost) -> tuple[str, ...]:
-    return (
-        safe(row.name),
-        safe(row.type),
-        shape(row.input),
-        shape(row.output),
-        human(row.params),
-        human(row.macs),
-        human(row.flops),
-    )
-
-
 def comparison_title(c: Comparison) -> str:
     padding = pair(c.padding)
     return (
@@ -198,22 +183,6 @@ def report_notes(report: Report) -> list[str]:
 
 
 UNCHECKED_NOTE = "declared output shapes not checked: --alpha or --resolution changes them"
-
-
-ZOO_HEADER = ("name", "input", "params", "buffers", "MACs", "source")
-ZOO_NUMERIC = frozenset({"params", "buffers", "MACs"})
-
-
-def zoo_cells(report: Report) -> tuple[str, ...]:
-    t = report.totals
-    return (
-        safe(report.network),
-        shape(report.input),
-        human(t.params),
-        human(t.buffers),
-        human(t.macs),
-        safe_source(report.source),
-    )
 
 
 # --- grids: the tables the page renderers draw ----------------------------------------------
@@ -284,12 +253,33 @@ def totals_grid(report: Report) -> Grid:
 
 def comparison_grid(c: Comparison) -> Grid:
     """The four kinds of one layer."""
-    return Grid(COMPARISON_HEADER, COMPARISON_NUMERIC, [comparison_cells(row) for row in c.rows])
+    return grid(c.kinds_table())
 
 
 def zoo_grid(reports: Sequence[Report]) -> Grid:
     """The shipped specs."""
-    return Grid(ZOO_HEADER, ZOO_NUMERIC, [zoo_cells(r) for r in reports])
+    return grid(zoo_table(reports))
+
+
+def zoo_table(reports: Sequence[Report]) -> Table:
+    """The shipped specs, one row each: input, params, buffers, MACs, FLOPs, source (the
+    table, CSV and Markdown renderers draw it; JSON nests each spec's totals)."""
+    t = attrgetter("totals")
+    return Table(
+        "specs",
+        "",
+        [
+            Column("name", "name", Kind.TEXT, attrgetter("network")),
+            Column("input", "input", Kind.SHAPE, attrgetter("input")),
+            Column("params", "params", Kind.COUNT, lambda r: t(r).params),
+            Column("buffers", "buffers", Kind.COUNT, lambda r: t(r).buffers),
+            Column("macs", "MACs", Kind.COUNT, lambda r: t(r).macs),
+            Column("flops", "", Kind.COUNT, lambda r: t(r).flops, show=Audience.MACHINE),
+            Column("source", "source", Kind.TEXT, lambda r: printable.fold(r.source or "")),
+        ],
+        reports,
+        has_footer=False,
+    )
 
 
 def ratio_grid(c: Comparison) -> Grid:

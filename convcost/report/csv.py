@@ -90,10 +90,15 @@ def _cell(kind: Kind, value: Any) -> Any:
     return _CSV[kind](value)
 
 
+def _count(value: Any) -> Any:
+    """An exact count as it is (sympy's string for an expression); blank for None."""
+    return "" if value is None else _text.raw(value)
+
+
 _CSV: dict[Kind, Callable[[Any], Any]] = {
     Kind.TEXT: _text_cell,
-    Kind.COUNT: _text.raw,
-    Kind.BYTES: _text.raw,
+    Kind.COUNT: _count,
+    Kind.BYTES: _count,
     Kind.SHARE: _share,
     Kind.RATIO: str,
     Kind.SECONDS: repr,
@@ -113,65 +118,11 @@ def _stated(
     return (*header, "convention"), ((*row, convention.name) for row in rows)
 
 
-COMPARISON_HEADER = (
-    "name",
-    "type",
-    "input",
-    "output",
-    "kernel",
-    "stride",
-    "groups",
-    "params",
-    "macs",
-    "flops",
-    "params_vs_standard",
-    "macs_vs_standard",
-)
-
-
 def comparison(c: Comparison) -> str:
     """One row per kind; the last two columns are each row over ``standard``, exact."""
-    return _write(
-        *_stated(
-            COMPARISON_HEADER,
-            [
-                (
-                    _text_cell(row.name),
-                    _text_cell(row.type),
-                    _text.shape(row.input),
-                    _text.shape(row.output),
-                    _text.pair(row.kernel),
-                    _text.pair(row.stride),
-                    "" if row.groups is None else row.groups,
-                    _text.raw(row.params),
-                    _text.raw(row.macs),
-                    _text.raw(row.flops),
-                    *(str(ratio) for ratio in c.versus_standard(row)),
-                )
-                for row in c.rows
-            ],
-            c.convention,
-        )
-    )
-
-
-ZOO_HEADER = ("name", "input", "params", "buffers", "macs", "flops", "source")
+    return "".join(_table_lines(c.kinds_table(), c.convention))
 
 
 def zoo(reports: Sequence[Report]) -> str:
     """One row per shipped spec."""
-    return _write(
-        ZOO_HEADER,
-        [
-            (
-                _text_cell(r.network),
-                _text.shape(r.input),
-                _text.raw(r.totals.params),
-                _text.raw(r.totals.buffers),
-                _text.raw(r.totals.macs),
-                _text.raw(r.totals.flops),
-                _text_cell(_text.safe_source(r.source)),
-            )
-            for r in reports
-        ],
-    )
+    return "".join(_table_lines(_text.zoo_table(reports)))

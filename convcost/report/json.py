@@ -17,7 +17,7 @@ from convcost.report import _text
 from convcost.tables import Audience, Kind, Table
 
 if TYPE_CHECKING:
-    from convcost.analysis.separable import Comparison, KindCost
+    from convcost.analysis.separable import Comparison
     from convcost.network import Report
 
 
@@ -149,21 +149,6 @@ def network_chunks(report: Report, *, by_type: bool = False, terms: bool = False
     return _dump_rows(_network(report, terms), "layers", _items(report.layer_table()))
 
 
-def _kind(row: KindCost) -> dict[str, Any]:
-    return {
-        "name": row.name,
-        "type": row.type,
-        "input": _shape(row.input),
-        "output": _shape(row.output),
-        "kernel": list(row.kernel),
-        "stride": list(row.stride),
-        "groups": None if row.groups is None else _text.raw(row.groups),
-        "params": _text.raw(row.params),
-        "macs": _text.raw(row.macs),
-        "flops": _text.raw(row.flops),
-    }
-
-
 def comparison(c: Comparison) -> str:
     """``{"layers": [...one per kind...], "ratio": {...}, "convention": {...}}``."""
     kh, kw = c.kernel
@@ -173,7 +158,7 @@ def comparison(c: Comparison) -> str:
     ratio["approximation"] = {"formula": f"1/{kh * kw} + 1/{c.cout}"} | _fraction(c.approximation)
     return _dump(
         {
-            "layers": [_kind(row) for row in c.rows],
+            "layers": list(_items(c.kinds_table())),
             "ratio": ratio,
             "layer": {
                 "input": _shape(c.input),
