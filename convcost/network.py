@@ -127,13 +127,15 @@ class CategoryShare:
     macs_share: Fraction
 
 
-@dataclass(frozen=True, slots=True)
-class Variant:
+class Variant(NamedTuple):
     """How a spec is built: width multiplier alpha (scaled by the spec's width rule) and input
     resolution (H, W); None keeps what the spec says."""
 
     alpha: Fraction | None = None
     resolution: tuple[int, int] | None = None
+
+
+AS_WRITTEN = Variant()  # the spec's own width and resolution
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,7 +149,7 @@ class Report:
     rows: tuple[LayerCost, ...]
     totals: Totals
     source: str | None = None
-    variant: Variant = Variant()
+    variant: Variant = AS_WRITTEN
     convention: Convention = EXACT
     declared_checked: bool = True
 

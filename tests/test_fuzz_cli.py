@@ -16,7 +16,7 @@ case, the process must
   all have as many cells as the header;
 - stay under two ceilings per case, measured with ``os.wait4``: peak RSS below
   ``RSS_CEILING_MB`` = 200 MB and CPU time (user + system) below ``CPU_CEILING_S`` = 5 s.
-  Over 6,000 random cases the worst were 69 MB (a spec of just under 16 MiB on stdin; 56 MB
+  Over 8,000 random cases the worst were 69 MB (a spec of just under 16 MiB on stdin; 56 MB
   for ``formula`` and a symbolic ``layer``) and 1.0 s (``formula``), on a 2-core machine.
   Hard limits make a runaway case fail instead of swapping or hanging CI: ``RLIMIT_AS`` 1 GiB
   (a ``MemoryError`` traceback), ``RLIMIT_CPU`` 20 s (SIGXCPU), ``RLIMIT_FSIZE`` 64 MiB, no
@@ -446,7 +446,6 @@ def _shuffled(draw: st.DrawFn, groups: list[list[str]]) -> list[str]:
     return [arg for i in order for arg in groups[i]]
 
 
-# Known bug: click's "unexpected extra argument" and "no such option" print argv unescaped.
 JUNK_ARGS = _words("--bogus -x extra -- --help --version -h --k --alpha=1")
 FORMULAS = _words("standard depthwise pointwise separable ratio output-size RATIO output_size x")
 FORMULAS += [""]

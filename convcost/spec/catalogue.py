@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 ACTIVATIONS = (
     "relu",
@@ -47,22 +47,23 @@ CALL = "call"  # how the model's code calls it: module or functional
 CALL_OR_MEAN = "call_or_mean"  # ... or x.mean([2, 3]), for a global average pool
 
 
-@dataclass(frozen=True, slots=True)
-class SameAs:
-    """A default that is another field's value (``dw_bn`` is ``bn``, a pool's stride is ``k``)."""
+class SameAs(NamedTuple):
+    """A default that is another field's value (``dw_bn`` is ``bn``, a pool's stride is ``k``).
+
+    The catalogue's own types are named tuples, not dataclasses: ``convcost net`` imports
+    them at every start, and a named tuple costs a fifth of a dataclass to create.
+    """
 
     field: str
 
 
-@dataclass(frozen=True, slots=True)
-class Computed:
+class Computed(NamedTuple):
     """A default that depends on other fields in a way ``rule`` says in words."""
 
     rule: str
 
 
-@dataclass(frozen=True, slots=True)
-class Field:
+class Field(NamedTuple):
     """One field of an entry type: its kind and the value an entry that leaves it out gets.
 
     The defaults are applied where the entry expands (blocks.py, checked against these by
@@ -75,8 +76,7 @@ class Field:
     default: Any = None
 
 
-@dataclass(frozen=True, slots=True)
-class EntryType:
+class EntryType(NamedTuple):
     """What a spec may write as ``name: {fields}`` and how it is named and expanded.
 
     ``prefix`` names an unnamed entry (``conv1``, ``block3``); ``rule`` names its expansion in
