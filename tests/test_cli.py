@@ -305,6 +305,22 @@ def _modules_after(argv: list[str]) -> set[str]:
     return set(out.stdout.split())
 
 
+def test_layer_never_imports_the_yaml_loader() -> None:
+    """`convcost layer` starts without PyYAML and without the spec package."""
+    modules = _modules_after(
+        ["layer", "--k", "3", "--cin", "8", "--cout", "8", "--h", "8", "--w", "8"]
+    )
+    assert "convcost.analysis.separable" in modules  # the command really ran
+    assert "convcost.limits" in modules
+    assert not {m for m in modules if m == "yaml" or m.startswith(("yaml.", "convcost.spec"))}
+
+
+def test_net_does_import_the_yaml_loader() -> None:
+    # The check above can fail: reading a spec needs both.
+    modules = _modules_after(["net", "configs/mobilenet_v1.yaml"])
+    assert {"yaml", "convcost.spec", "convcost.spec.yamltree"} <= modules
+
+
 def test_numeric_layer_never_imports_sympy() -> None:
     modules = _modules_after(
         ["layer", "--k", "3", "--cin", "3", "--cout", "4", "--h", "64", "--w", "64"]

@@ -5,8 +5,6 @@ once, and may import at run time only the modules its entry names. Imports under
 from __future__ import annotations
 
 import ast
-import subprocess
-import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -171,37 +169,3 @@ def test_only_the_hardened_yaml_module_imports_pyyaml() -> None:
             if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "yaml":
                 importers.add(name)
     assert importers == {"spec.yamltree"}
-
-
-def _modules_after(*argv: str) -> set[str]:
-    code = (
-        "import sys, io, contextlib\n"
-        "from convcost.cli import main\n"
-        f"sys.argv = {['convcost', *argv]!r}\n"
-        "with contextlib.redirect_stdout(io.StringIO()):\n"
-        "    try:\n"
-        "        main()\n"
-        "    except SystemExit as e:\n"
-        "        assert not e.code, e.code\n"
-        "print(' '.join(sorted(sys.modules)))\n"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
-    )
-    return set(out.stdout.split())
-
-
-def test_layer_never_imports_the_yaml_loader() -> None:
-    """`convcost layer` starts without PyYAML and without the spec package."""
-    modules = _modules_after(
-        "layer", "--k", "3", "--cin", "8", "--cout", "8", "--h", "8", "--w", "8"
-    )
-    assert "convcost.analysis.separable" in modules  # the command really ran
-    assert "convcost.limits" in modules
-    assert not {m for m in modules if m == "yaml" or m.startswith(("yaml.", "convcost.spec"))}
-
-
-def test_net_does_import_the_yaml_loader() -> None:
-    # The check above can fail: reading a spec needs both.
-    modules = _modules_after("net", "configs/mobilenet_v1.yaml")
-    assert {"yaml", "convcost.spec", "convcost.spec.yamltree"} <= modules
