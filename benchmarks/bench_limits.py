@@ -11,7 +11,7 @@ tests/test_bounds.py runs the same cases under a memory and a time limit.
 
 from __future__ import annotations
 
-import os
+import json
 import subprocess
 import sys
 import tempfile
@@ -103,28 +103,46 @@ CASES: dict[str, Callable[[], str]] = {
 }
 
 
-def run(name: str, folder: Path, *, preexec: Callable[[], None] | None = None) -> dict[str, object]:
-    """Run one case as ``convcost net`` in a fresh process: exit status, stderr, seconds, MB."""
+# A small process starts each case and reads its peak memory: Linux keeps a process's peak
+# RSS across fork and exec, so a child forked straight from a big parent (pytest) would
+# report at least the parent's size. The launcher is about 10 MB; it sets the limits, runs
+# convcost with stdout to /dev/null and stderr through, and prints the child's status and
+# peak RSS as JSON.
+LAUNCHER = r"""
+import json, os, resource, sys
+for name, value in json.loads(sys.argv[1]).items():
+    resource.setrlimit(getattr(resource, name), (value, value))
+pid = os.fork()
+if pid == 0:
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, 1)
+    os.execv(sys.argv[2], sys.argv[2:])
+_, status, usage = os.wait4(pid, 0)
+print(json.dumps({"exit": os.waitstatus_to_exitcode(status), "peak_kb": usage.ru_maxrss}))
+"""
+
+
+def run(name: str, folder: Path, *, limits: dict[str, int] | None = None) -> dict[str, object]:
+    """Run one case as ``convcost net`` in a fresh process under ``limits`` (resource names
+    and values, e.g. ``{"RLIMIT_AS": 2**30}``): exit status, stderr, seconds, peak MB."""
     spec = folder / f"{name}.yaml"
     spec.write_text(CASES[name](), encoding="utf-8")
+    argv = [sys.executable, "-m", "convcost", "net", str(spec), "-f", "json"]
     start = time.perf_counter()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "convcost", "net", str(spec), "-f", "json"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        preexec_fn=preexec,
+    done = subprocess.run(
+        [sys.executable, "-I", "-S", "-c", LAUNCHER, json.dumps(limits or {}), *argv],
+        capture_output=True,
+        check=True,
     )
-    assert process.stderr is not None
-    stderr = process.stderr.read().decode("utf-8", "replace")
-    _, status, usage = os.wait4(process.pid, 0)
-    process.returncode = os.waitstatus_to_exitcode(status)
+    seconds = time.perf_counter() - start
+    report = json.loads(done.stdout)
     return {
         "case": name,
         "bytes": spec.stat().st_size,
-        "exit": process.returncode,
-        "stderr": stderr,
-        "seconds": time.perf_counter() - start,
-        "peak_mb": usage.ru_maxrss / 1024,
+        "exit": report["exit"],
+        "stderr": done.stderr.decode("utf-8", "replace"),
+        "seconds": seconds,
+        "peak_mb": report["peak_kb"] / 1024,
     }
 
 

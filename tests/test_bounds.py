@@ -10,7 +10,6 @@ traceback here.
 from __future__ import annotations
 
 import importlib.util
-import resource
 import sys
 from pathlib import Path
 
@@ -44,9 +43,7 @@ EXPECTED = {
 }
 
 
-def _limits() -> None:
-    resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_SPACE, ADDRESS_SPACE))
-    resource.setrlimit(resource.RLIMIT_CPU, (SECONDS, SECONDS))
+LIMITS = {"RLIMIT_AS": ADDRESS_SPACE, "RLIMIT_CPU": SECONDS}
 
 
 def test_every_case_has_an_expectation() -> None:
@@ -56,7 +53,7 @@ def test_every_case_has_an_expectation() -> None:
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_worst_case_is_bounded(name: str, tmp_path: Path) -> None:
     status, ending, ceiling_mb = EXPECTED[name]
-    result = bench.run(name, tmp_path, preexec=_limits)
+    result = bench.run(name, tmp_path, limits=LIMITS)
     stderr = str(result["stderr"])
     assert result["exit"] == status, stderr[-2000:]
     if status:
