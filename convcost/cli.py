@@ -84,7 +84,8 @@ app = typer.Typer(
     "Conventions: MACs are multiply-accumulates (bias adds are not MACs), FLOPs = 2 x "
     "MACs, params are trainable (weights, biases, BatchNorm gamma/beta); BatchNorm running "
     "statistics are buffers.",
-    no_args_is_help=True,
+    # A bare `convcost` prints the help (_root), not the help folded into one error line.
+    invoke_without_command=True,
     add_completion=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,  # click's plain help: re-wraps docstring paragraphs, no box art
@@ -99,6 +100,7 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
+    ctx: typer.Context,
     version: Annotated[
         bool,
         typer.Option(
@@ -107,6 +109,8 @@ def _root(
     ] = False,
 ) -> None:
     """Exact params, MACs and FLOPs of convolution layers and whole CNNs."""
+    if ctx.invoked_subcommand is None:
+        _write_stdout([ctx.get_help() + "\n"])
 
 
 # --- flag parsing ---------------------------------------------------------------------------

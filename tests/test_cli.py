@@ -485,3 +485,12 @@ def test_every_command_in_every_format(args: list[str], fmt: str) -> None:
     assert result.stdout.endswith("\n") and result.stderr == ""
     if fmt == "json":
         json.loads(result.stdout)
+
+
+def test_bare_convcost_prints_the_help() -> None:
+    """No command is a request for help: the help as `--help` prints it, exit 0, not the
+    help folded into one error line."""
+    bare = runner.invoke(cli.app, [])
+    assert (bare.exit_code, bare.stderr) == (0, "")
+    assert bare.stdout.rstrip() == runner.invoke(cli.app, ["--help"]).stdout.rstrip()
+    assert bare.stdout.startswith("Usage: convcost [OPTIONS] COMMAND [ARGS]...")
