@@ -44,6 +44,25 @@ def _nested_16mib() -> str:
     return head + "[" * (FILE_BYTES - len(head))
 
 
+def _deep_containers() -> str:
+    """51 containers nested: one more than the limit, refused as it is read."""
+    layers = "[relu]"
+    for _ in range(51):
+        layers = f"[{{sequence: {{layers: {layers}}}}}]"
+    return f"input: [8, 8, 3]\nlayers: {layers}\n"
+
+
+def _channels_doubling() -> str:
+    """A concat of two identity branches repeated 50,000 times: channels double each time,
+    refused at the first that passes 16,777,216."""
+    return "input: [8, 8, 16]\nlayers:\n  - concat: {branches: [[], []], n: 50000}\n"
+
+
+def _repeat_100k() -> str:
+    """The largest `n` (100,000) on a convolution: 300,000 rows, accepted."""
+    return "input: [56, 56, 64]\nlayers:\n  - conv: {c: 64, n: 100000}\n"
+
+
 def _defaults_repeat() -> str:
     """A default 'layers' of 100 convolutions, used by an entry repeated 100,000 times."""
     return (
@@ -95,6 +114,9 @@ CASES: dict[str, Callable[[], str]] = {
     "flow_16mib": _flow_16mib,
     "input_list_16mib": _input_list_16mib,
     "nested_16mib": _nested_16mib,
+    "deep_containers": _deep_containers,
+    "channels_doubling": _channels_doubling,
+    "repeat_100k": _repeat_100k,
     "defaults_repeat": _defaults_repeat,
     "empty_branches": _empty_branches,
     "long_names": _long_names,
