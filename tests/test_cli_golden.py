@@ -12,23 +12,15 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable
 
 import pytest
+from test_report import EXTENSIONS, GoldenCheck
 from typer.testing import CliRunner
 
 from convcost import cli
 from convcost.layers import LayerKind
 from convcost.report import Format
 
-GoldenCheck = Callable[[str, str], None]
-EXTENSIONS = {
-    Format.TABLE: "txt",
-    Format.CSV: "csv",
-    Format.MARKDOWN: "md",
-    Format.JSON: "json",
-    Format.LATEX: "tex",
-}
 NETWORKS = ["mobilenet_v1", "mobilenet_v3_large", "shufflenet_v2_x1_0"]
 
 runner = CliRunner()
