@@ -494,3 +494,20 @@ def test_bare_convcost_prints_the_help() -> None:
     assert (bare.exit_code, bare.stderr) == (0, "")
     assert bare.stdout.rstrip() == runner.invoke(cli.app, ["--help"]).stdout.rstrip()
     assert bare.stdout.startswith("Usage: convcost [OPTIONS] COMMAND [ARGS]...")
+
+
+def test_a_variant_says_its_declared_shapes_went_unchecked() -> None:
+    """mobilenet_v1 declares its outputs at 224x224 and width 1; at --alpha 0.5 they are not
+    checked, and every format that has notes says so (JSON: a key)."""
+    unchecked = "declared output shapes not checked: --alpha or --resolution changes them"
+    for fmt in ("table", "markdown", "latex"):
+        text = runner.invoke(cli.app, ["net", "mobilenet_v1", "--alpha", "0.5", "-f", fmt]).stdout
+        assert unchecked in text, fmt
+        assert unchecked not in runner.invoke(cli.app, ["net", "mobilenet_v1", "-f", fmt]).stdout
+    varied = json.loads(
+        runner.invoke(cli.app, ["net", "mobilenet_v1", "--alpha", "0.5", "-f", "json"]).stdout
+    )
+    assert varied["declared_outputs_checked"] is False
+    assert varied["totals"]["macs"] == 149_497_088  # MobileNet paper, Table 6: 150M at 0.5
+    plain = json.loads(runner.invoke(cli.app, ["net", "mobilenet_v1", "-f", "json"]).stdout)
+    assert "declared_outputs_checked" not in plain

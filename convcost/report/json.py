@@ -133,6 +133,8 @@ def _network(report: Report, terms: bool) -> dict[str, Any]:
         "totals": _totals(report),
         "by_type": list(_items(report.by_type_table())),
     }
+    if not report.declared_checked:  # --alpha or --resolution changed the declared shapes
+        described["declared_outputs_checked"] = False
     if terms:
         described["terms"] = list(_items(report.terms_table()))
     return described
