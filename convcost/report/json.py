@@ -69,7 +69,8 @@ def _dump_rows(obj: dict[str, Any], rows: str, items: Iterable[dict[str, Any]]) 
 
 
 def _shape(value: Sequence[Any]) -> list[int | str]:
-    return [_text.raw(v) for v in value]
+    """``[112, 112, 32]``; a symbolic side as sympy's string (``"H"``)."""
+    return [v if v.__class__ is int else str(v) for v in value]
 
 
 def _pair(value: Sequence[int] | str | None) -> list[int] | str | None:
@@ -88,20 +89,16 @@ def _count(value: Any) -> Any:
     return value if value is None or value.__class__ is int else str(value)
 
 
-def _shape_list(value: Sequence[Any]) -> list[int | str]:
-    return [v if v.__class__ is int else str(v) for v in value]
-
-
 # A raw value as JSON holds it: ints, lists for shapes and pairs, floats for shares.
 _JSON: dict[Kind, Callable[[Any], Any]] = {
     Kind.TEXT: str,
     Kind.COUNT: _count,
     Kind.BYTES: _count,
     Kind.SHARE: float,
-    Kind.RATIO: lambda ratio: _fraction(ratio),
+    Kind.RATIO: _fraction,
     Kind.SECONDS: float,
-    Kind.SHAPE: _shape_list,
-    Kind.PAIR: lambda pair: _pair(pair),
+    Kind.SHAPE: _shape,
+    Kind.PAIR: _pair,
 }
 
 
