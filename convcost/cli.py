@@ -18,9 +18,9 @@ import io
 import os
 import re
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from fractions import Fraction
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from typer.core import TyperGroup
@@ -29,11 +29,16 @@ from convcost import __version__, conventions, printable
 from convcost.conventions import ConventionName
 from convcost.errors import ConvcostError
 from convcost.formulas import FormulaKind
-from convcost.limits import ALPHA_MAX, ALPHA_MIN, MAX_SIZE
-from convcost.report import Format, renderer
+from convcost.limits import ALPHA_MAX, ALPHA_MIN, MAX_NAME, MAX_ROWS, MAX_SIZE
+from convcost.report import HUMAN_FORMATS, Format, Units, renderer
+
+if TYPE_CHECKING:
+    from convcost.views import View
 
 # A number on the command line is at most this long, checked before anything parses it.
 MAX_NUMBER_TEXT = 32
+# The narrowest table convcost fits (a COLUMNS of 5 is read as this).
+MIN_WIDTH = 40
 
 
 class _Group(TyperGroup):
@@ -62,11 +67,30 @@ class _Group(TyperGroup):
         except typer.Abort:
             _fail("aborted", 1)
         except typer.TyperException as error:  # click's ClickException/UsageError in typer
+            if isinstance(error, typer.BadParameter) and isinstance(error.__cause__, ValueError):
+                # typer 0.29 checks a choice (--format xml) through pydantic, which starts the
+                # message with "Value error, "; say it as typer 0.28 does.
+                error.message = error.message.removeprefix("Value error, ")
             _fail(error.format_message(), getattr(error, "exit_code", 1))
         code = result if isinstance(result, int) else 0
         if not standalone_mode:
             return code
         sys.exit(code)
+
+    # click prints help (`convcost net --help | true`) itself, and turns a closed pipe into
+    # exit 1; parsing (the top-level --help) and running a command end quietly, as reports do.
+    # (Any: click's Context is typer's private typer._click.Context.)
+    def make_context(self, *args: Any, **extra: Any) -> Any:
+        try:
+            return super().make_context(*args, **extra)
+        except BrokenPipeError:
+            _reader_gone()
+
+    def invoke(self, *args: Any, **extra: Any) -> Any:
+        try:
+            return super().invoke(*args, **extra)
+        except BrokenPipeError:
+            _reader_gone()
 
 
 def _fail(message: str, code: int) -> None:
@@ -137,8 +161,63 @@ def _output_flag(output: str | None) -> str | None:
 
 
 FormatOption = Annotated[
-    Format, typer.Option("--format", "-f", case_sensitive=False, help="Output format.")
+    Format | None,
+    typer.Option(
+        "--format",
+        "-f",
+        case_sensitive=False,
+        show_default=False,
+        help="Output format. Left out: the one --output's extension names (.txt .csv .md "
+        ".json .tex), else table.",
+    ),
 ]
+
+# The extension that names each format, for --output (issue 13): the first is the one a
+# message suggests. A program opening out.csv expects CSV, whoever wrote it.
+SUFFIXES: dict[Format, tuple[str, ...]] = {
+    Format.TABLE: (".txt",),
+    Format.CSV: (".csv",),
+    Format.MARKDOWN: (".md", ".markdown"),
+    Format.JSON: (".json",),
+    Format.LATEX: (".tex",),
+}
+_SUFFIX_FORMAT = {suffix: fmt for fmt, suffixes in SUFFIXES.items() for suffix in suffixes}
+
+
+def _format(fmt: Format | None, output: str | None) -> Format:
+    """The format of a report command: ``--format``, or else the one ``--output``'s extension
+    names, or else ``table``. Called first in each command, before any work is done.
+
+    An extension that names another format than ``--format`` is a bad flag, and so is one
+    that names none when ``--format`` is left out (``out.xlsx``, ``plot.png``): either would
+    write a file that its name misdescribes. A name without an extension (``out``,
+    ``/dev/null``, a named pipe) says nothing, so ``--format`` or ``table`` decides.
+    """
+    if output is None or output == "-":
+        return Format.TABLE if fmt is None else fmt
+    suffix = os.path.splitext(output)[1]
+    named = _SUFFIX_FORMAT.get(suffix.lower())
+    if fmt is None:
+        if named is not None:
+            return named
+        if not suffix:
+            return Format.TABLE
+        *first, last = (suffixes[0] for suffixes in SUFFIXES.values())
+        known = f"{', '.join(first)} or {last}"
+        raise _bad(
+            "--output",
+            f"no format has the extension {_clipped(suffix)}; add --format, or end the name "
+            f"in {known}",
+        )
+    if named is not None and named is not fmt:
+        raise _bad(
+            "--format",
+            f"{fmt.value} does not match the --output extension {suffix!r} ({named.value}); "
+            f"leave --format out, or end the name in {SUFFIXES[fmt][0]}",
+        )
+    return fmt
+
+
 ConventionOption = Annotated[
     ConventionName,
     typer.Option(
@@ -159,6 +238,55 @@ OutputOption = Annotated[
     ),
 ]
 ForceOption = Annotated[bool, typer.Option("--force", help="Replace FILE if it exists.")]
+UnitsOption = Annotated[
+    Units | None,
+    typer.Option(
+        "--units",
+        case_sensitive=False,
+        show_default=False,
+        help="Counts for people: raw (3,504,872, the default), si (3.50M), or K, M, G (one "
+        "unit, two decimals). CSV and JSON always hold the exact integers.",
+    ),
+]
+
+
+def _view(fmt: Format, all_rows: bool, depth: int | None, top: int | None) -> View | None:
+    """The rows a per-layer table shows: folded unless ``--all``, grouped by ``--depth``,
+    the ``--top`` K. CSV and JSON always hold every row, so these flags are errors there."""
+    from convcost.views import View
+
+    if fmt not in HUMAN_FORMATS:
+        for flag, given in (("--depth", depth), ("--top", top), ("--all", all_rows or None)):
+            if given is not None:
+                raise _bad(flag, f"is for table, markdown and latex; {fmt.value} has every row")
+        return None
+    return View(fold=not all_rows, depth=depth, top=top)
+
+
+def _layout(
+    fmt: Format, output: str | None, units: Units | None, view: View | None = None
+) -> dict[str, Any]:
+    """The ``layout`` keyword of a renderer for people; none for CSV and JSON.
+
+    A terminal table is as wide as ``COLUMNS``, else the terminal, else 80 columns
+    (``shutil.get_terminal_size``), and has ASCII borders when stdout's encoding, which the
+    locale sets, is not UTF-8 (``LC_ALL=C``)."""
+    if fmt not in HUMAN_FORMATS:
+        if units is not None:
+            raise _bad("--units", f"is for table, markdown and latex; {fmt.value} has exact ints")
+        return {}
+    from convcost.report import Layout
+
+    units = Units.RAW if units is None else units
+    if fmt is not Format.TABLE:
+        return {"layout": Layout(view, units)}
+    import shutil
+
+    width = max(shutil.get_terminal_size().columns, MIN_WIDTH)
+    to_stdout = output is None or output == "-"
+    encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
+    ascii = to_stdout and codecs.lookup(encoding).name != "utf-8"
+    return {"layout": Layout(view, units, width, ascii)}
 
 
 def _positive(text: str, flag: str, minimum: int = 1) -> int:
@@ -173,6 +301,16 @@ def _positive(text: str, flag: str, minimum: int = 1) -> int:
     if value > MAX_SIZE:
         raise _bad(flag, f"{text} is larger than {MAX_SIZE:,}")
     return value
+
+
+def _count(flag: str) -> Callable[[str], int]:
+    """The parser of an int flag such as ``--cin``: 1 to MAX_SIZE, said as ``--k`` says it.
+
+    Not typer's ``min``/``max``: typer 0.29 checks those through pydantic, whose message
+    ("Input should be greater than or equal to 1") leaves out the value and is not typer
+    0.28's. A default arrives as an int.
+    """
+    return lambda text: _positive(str(text), flag)
 
 
 def parse_pair(text: str, flag: str, minimum: int = 1) -> tuple[int, int]:
@@ -253,7 +391,7 @@ def _emit(text: str | Iterable[str], output: str | None, force: bool) -> None:
         _write_into(pieces, output, fifo=stat.S_ISFIFO(mode))
         return
     if mode is not None and not force:
-        raise _bad("--output", f"{output} exists; add --force to replace it")
+        raise _exists(output)
     with _signals_unwind():
         _write_whole(pieces, output, force)
 
@@ -283,7 +421,7 @@ def _write_whole(pieces: Iterable[str], output: str, force: bool) -> None:
             try:
                 os.link(tmp, path)  # atomic no-clobber: fails if the file appeared meanwhile
             except FileExistsError:
-                raise _bad("--output", f"{output} exists; add --force to replace it") from None
+                raise _exists(output) from None
             except OSError:  # a file system without hard links
                 os.replace(tmp, path)
     except OSError as error:
@@ -313,12 +451,20 @@ def _write_into(pieces: Iterable[str], output: str, *, fifo: bool) -> None:
             os.set_blocking(fd, True)
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             handle.writelines(pieces)
+    except BrokenPipeError:
+        return  # its reader went away, as `| head` does on stdout: a quiet end, exit 0
     except OSError as error:
         raise _unwritable(error, output) from None
 
 
 def _unwritable(error: OSError, output: str) -> ConvcostError:
     return ConvcostError(f"cannot write: {error.strerror or error}", path=output)
+
+
+def _exists(output: str) -> ConvcostError:
+    # A write problem like the others (exit 1), not a bad flag: the flag is fine, the file
+    # system holds something (issue 13).
+    return ConvcostError("exists; add --force to replace it", path=output)
 
 
 def _unwinding(signal: Any) -> list[int]:
@@ -386,7 +532,8 @@ def _signals_unwind() -> Iterator[None]:
 
 
 def _write_stdout(pieces: Iterable[str]) -> None:
-    """Print ``pieces`` in UTF-8; a reader that went away (``| head``) ends the command quietly.
+    """Print ``pieces`` in UTF-8; a reader that went away (``| head``) ends the command quietly,
+    exit 0 (:func:`_reader_gone`).
 
     Reports are UTF-8 whatever the locale says (``PYTHONIOENCODING=ascii``, an old ``LANG``),
     as ``--output`` files are: escaping would change names in CSV and JSON.
@@ -400,12 +547,25 @@ def _write_stdout(pieces: Iterable[str]) -> None:
         stdout.writelines(pieces)
         stdout.flush()
     except BrokenPipeError:
-        # Python would complain again when it flushes stdout at exit: point it at devnull.
-        with contextlib.suppress(OSError, ValueError):
-            os.dup2(os.open(os.devnull, os.O_WRONLY), stdout.fileno())
-        sys.exit(1)
+        _reader_gone()
     except OSError as error:
         raise ConvcostError(f"cannot write to stdout: {error.strerror or error}") from None
+
+
+def _reader_gone() -> NoReturn:
+    """End quietly with exit 0: stdout's reader has closed the pipe (``| head -1``).
+
+    The reader took what it wanted; the shell's ``head`` and ``grep -q`` rely on a writer
+    that stops without complaint, and ``set -o pipefail`` must not fail for it (issue 13).
+    The data still buffered would raise again when Python flushes stdout at exit, printing
+    "Exception ignored ... BrokenPipeError" and exiting 120: stdout is pointed at devnull
+    first, so that flush succeeds and says nothing.
+    """
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    sys.exit(0)
 
 
 # --- commands -------------------------------------------------------------------------------
@@ -429,25 +589,37 @@ def layer(
     cin: Annotated[
         int | None,
         typer.Option(
-            "--cin", min=1, max=MAX_SIZE, help="Input channels; left out, the symbol C_in."
+            "--cin",
+            metavar="N",
+            parser=_count("--cin"),
+            help="Input channels; left out, the symbol C_in.",
         ),
     ] = None,
     cout: Annotated[
         int | None,
         typer.Option(
-            "--cout", min=1, max=MAX_SIZE, help="Output channels; left out, the symbol C_out."
+            "--cout",
+            metavar="N",
+            parser=_count("--cout"),
+            help="Output channels; left out, the symbol C_out.",
         ),
     ] = None,
     h: Annotated[
         int | None,
         typer.Option(
-            "--h", min=1, max=MAX_SIZE, help="Input height; left out, it stays the symbol H."
+            "--h",
+            metavar="N",
+            parser=_count("--h"),
+            help="Input height; left out, it stays the symbol H.",
         ),
     ] = None,
     w: Annotated[
         int | None,
         typer.Option(
-            "--w", min=1, max=MAX_SIZE, help="Input width; left out, it stays the symbol W."
+            "--w",
+            metavar="N",
+            parser=_count("--w"),
+            help="Input width; left out, it stays the symbol W.",
         ),
     ] = None,
     stride: Annotated[
@@ -464,26 +636,34 @@ def layer(
     dilation: Annotated[str, typer.Option("--dilation", metavar="D|DHxDW", help="Dilation.")] = "1",
     groups: Annotated[
         int,
-        typer.Option("--groups", min=1, max=MAX_SIZE, help="Groups of the standard convolution."),
+        typer.Option(
+            "--groups",
+            metavar="N",
+            parser=_count("--groups"),
+            help="Groups of the standard convolution.",
+        ),
     ] = 1,
     bias: Annotated[
         bool, typer.Option("--bias/--no-bias", help="Give every convolution a bias.")
     ] = False,
+    units: UnitsOption = None,
     convention_name: ConventionOption = ConventionName.EXACT,
-    fmt: FormatOption = Format.TABLE,
+    fmt: FormatOption = None,
     output: OutputOption = None,
     force: ForceOption = False,
 ) -> None:
     """Compare standard, depthwise, pointwise and depthwise-separable versions of one layer.
 
     Shows output shape, params, MACs and FLOPs of each, and R = separable / standard as an
-    exact fraction and a decimal, beside the approximation 1/K^2 + 1/Cout. Depthwise is the
+    exact fraction and a decimal, beside the approximation 1/(Kh*Kw) + 1/Cout. Depthwise is the
     separable layer's first stage (it carries the stride), pointwise its second. Padding
     defaults to 'same'. Without --h/--w the counts keep the symbols H and W; R is exact anyway.
     Without --cin/--cout they stay the symbols C_in and C_out, and so does R.
 
     Example: convcost layer --k 3 --cin 256 --cout 256 --h 56 --w 56 --stride 2
     """
+    fmt = _format(fmt, output)
+    layout = _layout(fmt, output, units)
     kernel = parse_pair(k, "--k")
     strides = parse_pair(stride, "--stride")
     pad = parse_padding(padding)
@@ -508,7 +688,7 @@ def layer(
         if error.field in _LAYER_FLAGS:
             raise _bad(_LAYER_FLAGS[error.field], error.message) from None
         raise
-    _emit(renderer(fmt).comparison(result), output, force)
+    _emit(renderer(fmt).comparison(result, **layout), output, force)
 
 
 @app.command()
@@ -571,19 +751,65 @@ def net(
             "(CSV: only that table).",
         ),
     ] = False,
+    totals: Annotated[
+        bool,
+        typer.Option(
+            "--totals",
+            help="CSV: the totals (params, buffers, MACs, FLOPs) as one row, instead of the "
+            "layer rows, which have no totals row. The other formats always show them.",
+        ),
+    ] = False,
+    depth: Annotated[
+        int | None,
+        typer.Option(
+            "--depth",
+            min=1,
+            max=MAX_NAME,
+            metavar="N",
+            help="Group rows by the first N parts of their dotted names (block2.expand.bn is "
+            "block2 at depth 1), each group one row with its sums, as torchinfo's depth.",
+        ),
+    ] = None,
+    top: Annotated[
+        int | None,
+        typer.Option(
+            "--top",
+            min=1,
+            max=MAX_ROWS,
+            metavar="K",
+            help="Only the K rows with the most MACs, largest first.",
+        ),
+    ] = None,
+    all_rows: Annotated[
+        bool,
+        typer.Option(
+            "--all",
+            help="Every layer its own row. By default, rows without MACs that keep their "
+            "shape (BatchNorm, activations, adds) are folded into the row before them.",
+        ),
+    ] = False,
+    units: UnitsOption = None,
     convention_name: ConventionOption = ConventionName.EXACT,
-    fmt: FormatOption = Format.TABLE,
+    fmt: FormatOption = None,
     output: OutputOption = None,
     force: ForceOption = False,
 ) -> None:
     """Cost a whole network: per-layer table, totals, and the breakdown by layer type.
 
-    Columns: name, type, input and output shape, kernel, stride, params, MACs, share of the
-    MACs. Totals: params, buffers, MACs, FLOPs (= 2 x MACs). With --by-type only the totals
-    and the breakdown are printed (CSV: the breakdown rows).
+    Columns: name, category, input and output shape, kernel, stride, params, MACs, share of
+    the MACs. Totals: params, buffers, MACs, FLOPs (= 2 x MACs). With --by-type only the
+    totals and the breakdown are printed (CSV: the breakdown rows). A CSV has no totals row,
+    so each column sums to its total; --totals gives them as a CSV of their own.
 
     Example: convcost net mobilenet_v1 --alpha 0.75 --resolution 160 --by-type
     """
+    fmt = _format(fmt, output)
+    view = _view(fmt, all_rows, depth, top)
+    layout = _layout(fmt, output, units, view)
+    if totals and fmt is not Format.CSV:
+        raise _bad("--totals", f"only CSV takes it (-f csv); {fmt.value} always shows totals")
+    if totals and (by_type or terms):
+        raise _bad("--totals", "a CSV holds one table: leave out --by-type and --terms")
     width = None if alpha is None else parse_alpha(alpha)
     size = None if resolution is None else parse_pair(resolution, "--resolution")
     from convcost import spec as spec_module
@@ -600,12 +826,17 @@ def net(
         loaded = spec_module.load(path, shown=shown)
     variant = Variant(width, size)
     report = walk(loaded, variant, convention=conventions.convention(convention_name))
-    _emit(renderer(fmt).network_chunks(report, by_type=by_type, terms=terms), output, force)
+    if totals:  # CSV alone takes it (checked above)
+        chunks = renderer(fmt).network_chunks(report, totals=True)
+    else:
+        chunks = renderer(fmt).network_chunks(report, by_type=by_type, terms=terms, **layout)
+    _emit(chunks, output, force)
 
 
 @app.command()
 def zoo(
-    fmt: FormatOption = Format.TABLE,
+    units: UnitsOption = None,
+    fmt: FormatOption = None,
     output: OutputOption = None,
     force: ForceOption = False,
 ) -> None:
@@ -615,6 +846,8 @@ def zoo(
 
     Example: convcost zoo --format markdown
     """
+    fmt = _format(fmt, output)
+    layout = _layout(fmt, output, units)
     from convcost import spec as spec_module
     from convcost.network import walk
 
@@ -622,7 +855,7 @@ def zoo(
     for name in spec_module.zoo_names():
         path, shown = spec_module.shipped(name)  # never a file of that name in this folder
         reports.append(walk(spec_module.load(path, shown=shown)))
-    _emit(renderer(fmt).zoo(reports), output, force)
+    _emit(renderer(fmt).zoo(reports, **layout), output, force)
 
 
 @app.command()

@@ -256,20 +256,22 @@ def derive(kind: FormulaKind | str) -> dict[str, sympy.Expr]:
     import sympy
 
     s = symbols()
-    h, cin, cout, k = s["h"], s["cin"], s["cout"], s["k"]
+    # Every kind is written with K_h and K_w, so that each formula shows the same product
+    # K_h·K_w (issue 13); only the output size, along one axis, uses K.
+    h, cin, cout, k, kh, kw = s["h"], s["cin"], s["cout"], s["k"], s["kh"], s["kw"]
     hout, wout = s["hout"], s["wout"]
     if kind == FormulaKind.STANDARD:
         return {
-            "params": conv_params(cin, cout, s["kh"], s["kw"], s["groups"]),
-            "params (with bias)": conv_params(cin, cout, s["kh"], s["kw"], s["groups"], True),
-            "MACs": conv_macs(hout, wout, cin, cout, s["kh"], s["kw"], s["groups"]),
-            "FLOPs": flops(conv_macs(hout, wout, cin, cout, s["kh"], s["kw"], s["groups"])),
+            "params": conv_params(cin, cout, kh, kw, s["groups"]),
+            "params (with bias)": conv_params(cin, cout, kh, kw, s["groups"], True),
+            "MACs": conv_macs(hout, wout, cin, cout, kh, kw, s["groups"]),
+            "FLOPs": flops(conv_macs(hout, wout, cin, cout, kh, kw, s["groups"])),
         }
     if kind == FormulaKind.DEPTHWISE:
         return {
-            "params": depthwise_params(cin, k, k),
-            "MACs": depthwise_macs(hout, wout, cin, k, k),
-            "FLOPs": flops(depthwise_macs(hout, wout, cin, k, k)),
+            "params": depthwise_params(cin, kh, kw),
+            "MACs": depthwise_macs(hout, wout, cin, kh, kw),
+            "FLOPs": flops(depthwise_macs(hout, wout, cin, kh, kw)),
         }
     if kind == FormulaKind.POINTWISE:
         return {
@@ -279,15 +281,17 @@ def derive(kind: FormulaKind | str) -> dict[str, sympy.Expr]:
         }
     if kind == FormulaKind.SEPARABLE:
         return {
-            "params": sympy.factor(separable_params(cin, cout, k, k)),
-            "MACs": sympy.factor(separable_macs(hout, wout, cin, cout, k, k)),
-            "FLOPs": sympy.factor(flops(separable_macs(hout, wout, cin, cout, k, k))),
+            "params": sympy.factor(separable_params(cin, cout, kh, kw)),
+            "MACs": sympy.factor(separable_macs(hout, wout, cin, cout, kh, kw)),
+            "FLOPs": sympy.factor(flops(separable_macs(hout, wout, cin, cout, kh, kw))),
         }
     if kind == FormulaKind.RATIO:
         r_macs = sympy.cancel(
-            separable_macs(hout, wout, cin, cout, k, k) / conv_macs(hout, wout, cin, cout, k, k)
+            separable_macs(hout, wout, cin, cout, kh, kw) / conv_macs(hout, wout, cin, cout, kh, kw)
         )
-        r_params = sympy.cancel(separable_params(cin, cout, k, k) / conv_params(cin, cout, k, k))
+        r_params = sympy.cancel(
+            separable_params(cin, cout, kh, kw) / conv_params(cin, cout, kh, kw)
+        )
         return {
             "R (MACs)": r_macs,
             "R (params)": r_params,

@@ -8,13 +8,16 @@ file, line and layer name attached here.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from operator import attrgetter
-from typing import NamedTuple
+from operator import index as as_int
+from typing import NamedTuple, SupportsIndex
 
 from convcost import layers as L
+from convcost import views
 from convcost.blocks import Concat, Node, Prim, Residual, Width, expand
 from convcost.conventions import EXACT, Convention
 from convcost.errors import ConvcostError
@@ -31,6 +34,7 @@ from convcost.limits import (
 )
 from convcost.spec import LayerSpec, Spec, entry_name
 from convcost.tables import Audience, Column, Kind, Table
+from convcost.views import View
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +65,12 @@ class LayerCost:
     @property
     def kind(self) -> LayerKind:
         return self.layer.kind
+
+    @property
+    def type(self) -> str:
+        """The layer's kind as written in specs and JSON (``conv``, ``bn``, ...)."""
+        # ._value_ is .value without enum's descriptor (3 us a row on Python 3.11)
+        return self.layer.kind._value_
 
     @property
     def input(self) -> Shape:
@@ -191,21 +201,23 @@ class Report:
 
     # --- views: the tables every format draws (convcost/tables.py) ---------------------------
 
-    def layer_table(self) -> Table:
-        """One row per layer, the totals in the footer."""
+    def layer_table(self, view: View | None = None) -> Table:
+        """One row per layer, the totals in the footer; a ``view`` folds, groups or picks
+        rows for people (convcost/views.py), every row when None."""
         t, share = self.totals, self.share
+        rows = self.rows if view is None or view.complete else views.rows(self, view)
         return Table(
             "layers",
             "",
             [
                 Column("name", "name", Kind.TEXT, attrgetter("name"), "total"),
-                Column("type", "", Kind.TEXT, _kind_name, show=Audience.MACHINE),
-                Column("category", "type", Kind.TEXT, attrgetter("category")),
+                Column("type", "", Kind.TEXT, attrgetter("type"), show=Audience.MACHINE),
+                Column("category", "category", Kind.TEXT, attrgetter("category")),
                 Column("input", "input", Kind.SHAPE, attrgetter("input"), self.input),
                 Column("output", "output", Kind.SHAPE, attrgetter("output"), self.output),
                 Column("kernel", "kernel", Kind.PAIR, attrgetter("kernel"), None),
                 Column("stride", "stride", Kind.PAIR, attrgetter("stride"), None),
-                Column("groups", "", Kind.COUNT, attrgetter("groups"), None, Audience.JSON),
+                Column("groups", "", Kind.NUMBER, attrgetter("groups"), None, Audience.JSON),
                 Column("params", "params", Kind.COUNT, attrgetter("params"), t.params),
                 Column(
                     "buffers", "", Kind.COUNT, attrgetter("buffers"), t.buffers, Audience.MACHINE
@@ -214,7 +226,7 @@ class Report:
                 Column("flops", "", Kind.COUNT, attrgetter("flops"), t.flops, Audience.MACHINE),
                 Column("macs_share", "MACs %", Kind.SHARE, share, _share(t.macs, t.macs)),
             ],
-            self.rows,
+            rows,
         )
 
     def by_type_table(self) -> Table:
@@ -225,7 +237,7 @@ class Report:
             "By layer type",
             [
                 Column("type", "type", Kind.TEXT, lambda s: s.category, "total"),
-                Column("layers", "layers", Kind.COUNT, lambda s: s.layers, len(self.rows)),
+                Column("layers", "layers", Kind.NUMBER, lambda s: s.layers, len(self.rows)),
                 Column("params", "params", Kind.COUNT, lambda s: s.params, t.params),
                 Column(
                     "params_share",
@@ -272,7 +284,7 @@ class Report:
             [
                 Column("term", "term", Kind.TEXT, lambda tv: tv[0], "total"),
                 Column("count", "count", Kind.COUNT, lambda tv: tv[1], ""),
-                Column("weight", "weight", Kind.COUNT, lambda tv: weights.get(tv[0], 0), ""),
+                Column("weight", "weight", Kind.NUMBER, lambda tv: weights.get(tv[0], 0), ""),
                 Column(
                     "macs",
                     "MACs",
@@ -283,11 +295,6 @@ class Report:
             ],
             sorted(self.totals.terms.items()),
         )
-
-
-def _kind_name(row: LayerCost) -> str:
-    # ._value_ is .value without enum's descriptor (3 us a row on Python 3.11)
-    return row.layer.kind._value_
 
 
 def _share(part: Count, whole: Count) -> Fraction:
@@ -571,6 +578,89 @@ def _fmt(shape: Shape) -> str:
     return "[" + ", ".join(str(v) for v in shape) + "]"
 
 
+# --- walk()'s arguments, checked as the command line checks its flags (issue 13) ----------
+
+
+def _variant(
+    spec: object, variant: object, alpha: object, resolution: object, convention: object
+) -> Variant:
+    """The variant ``walk`` builds, from its arguments once each is what it should be."""
+    if not isinstance(spec, Spec):
+        load = f"; load it first: spec.load({_shown(spec)})" if isinstance(spec, str) else ""
+        raise ConvcostError(
+            f"expected a Spec (from convcost.spec.load), got {type(spec).__name__}{load}",
+            field="spec",
+        )
+    if not isinstance(convention, Convention):
+        raise ConvcostError(
+            "expected a Convention (convcost.conventions.EXACT, or "
+            f"conventions.convention('thop')), got {type(convention).__name__}",
+            field="convention",
+        )
+    if variant is not None:
+        if not isinstance(variant, Variant):
+            raise ConvcostError(
+                f"expected a Variant or None, got {type(variant).__name__}", field="variant"
+            )
+        if alpha is not None or resolution is not None:
+            raise ConvcostError(
+                "give a variant, or alpha and resolution, not both", field="variant"
+            )
+        alpha, resolution = variant.alpha, variant.resolution
+    return Variant(_alpha(alpha), _resolution(resolution))
+
+
+def _alpha(alpha: object) -> Fraction | None:
+    """A width multiplier, exactly: a float as it reads (0.3 is 3/10, as ``--alpha 0.3``)."""
+    if alpha is None:
+        return None
+    if isinstance(alpha, bool) or not isinstance(alpha, int | float | Fraction):
+        raise ConvcostError(
+            f"expected a number such as 0.75, got {_shown(alpha)} ({type(alpha).__name__})",
+            field="alpha",
+        )
+    if isinstance(alpha, float) and not math.isfinite(alpha):
+        raise ConvcostError(f"expected a finite number, got {alpha}", field="alpha")
+    value = Fraction(repr(alpha)) if isinstance(alpha, float) else Fraction(alpha)
+    if not ALPHA_MIN <= value <= ALPHA_MAX:
+        raise ConvcostError(
+            f"must be from {float(ALPHA_MIN)} to {ALPHA_MAX}, got {_shown(alpha)}", field="alpha"
+        )
+    return value
+
+
+def _resolution(resolution: object) -> tuple[int, int] | None:
+    """N for N x N, or (H, W); each from 1 to MAX_SIZE."""
+    if resolution is None:
+        return None
+    sizes = list(resolution) if isinstance(resolution, tuple | list) else [resolution] * 2
+    if len(sizes) != 2:
+        raise ConvcostError(f"expected N or (H, W), got {len(sizes)} values", field="resolution")
+    checked: list[int] = []
+    for size in sizes:
+        if isinstance(size, bool) or not isinstance(size, SupportsIndex):
+            raise ConvcostError(
+                f"expected a positive integer or (H, W), got {_shown(size)} "
+                f"({type(size).__name__})",
+                field="resolution",
+            )
+        checked.append(as_int(size))  # numpy's integers too
+        if not 0 < checked[-1] <= MAX_SIZE:
+            raise ConvcostError(
+                f"must be 1 to {MAX_SIZE:,}, got {_shown(checked[-1])}", field="resolution"
+            )
+    return (checked[0], checked[1])
+
+
+def _shown(value: object) -> str:
+    """``value`` in a message, clipped (``repr`` of an int fails past 4,300 digits)."""
+    if isinstance(value, int) and value.bit_length() > 64:
+        digits = value.bit_length() * 30103 // 100000  # log10(2) = 0.30103
+        return f"an integer of about {'-' if value < 0 else ''}10^{digits}"
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
 def walk(
     spec: Spec,
     variant: Variant | None = None,
@@ -581,23 +671,15 @@ def walk(
 ) -> Report:
     """Cost every layer of ``spec`` built as ``variant`` (or ``alpha`` and ``resolution``
     given directly: alpha scales channels by the spec's width rule, resolution N or (H, W)
-    replaces the input's H and W), with MACs under ``convention``."""
-    if variant is None:
-        if isinstance(resolution, int):
-            resolution = (resolution, resolution)
-        variant = Variant(alpha, resolution)
+    replaces the input's H and W), with MACs under ``convention``.
+
+    A wrong argument is a ``ConvcostError`` naming it (``field``), never a ``TypeError``.
+    """
+    variant = _variant(spec, variant, alpha, resolution, convention)
     alpha, resolution = variant.alpha, variant.resolution
-    if alpha is not None and not ALPHA_MIN <= alpha <= ALPHA_MAX:
-        raise ConvcostError(
-            f"alpha must be from {float(ALPHA_MIN)} to {ALPHA_MAX}, got {alpha}", field="alpha"
-        )
     h, w, c = spec.input
     if resolution is not None:
         h, w = resolution
-        if not (0 < h <= MAX_SIZE and 0 < w <= MAX_SIZE):
-            raise ConvcostError(
-                f"resolution must be 1 to {MAX_SIZE:,}, got {h}x{w}", field="resolution"
-            )
     declared = alpha is None and (h, w) == spec.input[:2]
     calls = {kind: fields["call"] for kind, fields in spec.defaults.items() if "call" in fields}
     walker = _Walker(Width(alpha, spec.width_rule), spec.path, convention, declared, calls)

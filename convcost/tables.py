@@ -24,6 +24,7 @@ class Kind(enum.Enum):
 
     TEXT = "text"  # user or library text: names, types, sources
     COUNT = "count"  # an exact int (or a sympy expression): params, MACs, elements
+    NUMBER = "number"  # a small exact int that is not a cost (layers, a weight): never scaled
     BYTES = "bytes"  # an exact int of bytes
     SHARE = "share"  # a Fraction of a whole: 1.91% for people, 0.019056 in CSV
     RATIO = "ratio"  # an exact Fraction: 265/2304 for people and machines
@@ -34,7 +35,14 @@ class Kind(enum.Enum):
     @property
     def numeric(self) -> bool:
         """Right-aligned for people."""
-        return self in (Kind.COUNT, Kind.BYTES, Kind.SHARE, Kind.RATIO, Kind.SECONDS)
+        return self in (
+            Kind.COUNT,
+            Kind.NUMBER,
+            Kind.BYTES,
+            Kind.SHARE,
+            Kind.RATIO,
+            Kind.SECONDS,
+        )
 
 
 class Audience(enum.Flag):
@@ -49,6 +57,11 @@ class Audience(enum.Flag):
 
 class Column(NamedTuple):
     """One column: ``value`` reads it from a row, ``footer`` is its totals-row value.
+
+    ``title`` is ``key`` in the words people read, so that a table's column is found in the
+    CSV and JSON by its name: the key is the title lower-cased, `` %`` written ``_share`` and
+    spaces ``_`` (MACs -> ``macs``, MACs % -> ``macs_share``); a column people do not see has
+    the title ''. tests/test_unix.py holds every table to it.
 
     Column, Table and a Convention are named tuples rather than dataclasses: ``convcost
     layer`` imports them, and a named tuple costs a fifth of a dataclass to create at start.

@@ -1,5 +1,5 @@
-"""Shared fixtures: golden files under tests/golden/, rewritten only by --update-golden, and a
-hand-built report for the renderers."""
+"""Shared fixtures: golden files under tests/golden/, rewritten only by --update-golden, a
+hand-built report for the renderers, and a terminal 80 columns wide for every test."""
 
 from __future__ import annotations
 
@@ -13,6 +13,13 @@ from convcost.layers import LayerKind
 from convcost.network import LayerCost, Report, Totals
 
 GOLDEN = Path(__file__).parent / "golden"
+
+
+@pytest.fixture(autouse=True)
+def _columns(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tables are as wide as the terminal: every test, and every process it starts, sees
+    COLUMNS=80 whatever terminal pytest runs in (tests/test_terminal.py sets its own)."""
+    monkeypatch.setenv("COLUMNS", "80")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -41,7 +41,7 @@ def test_layer_table_seed_example() -> None:
     lines = result.stdout.splitlines()
     assert any("standard" in line and "442,368" in line for line in lines)
     assert any("separable" in line and "159,744" in line for line in lines)
-    assert "  R (MACs)        13/36 = 0.3611" in lines
+    assert "  R (MACs)            13/36 = 0.3611" in lines
 
 
 def test_layer_default_padding_is_same() -> None:
@@ -170,9 +170,12 @@ def test_formula_command() -> None:
     result = run("formula", "ratio")
     assert result.exit_code == 0
     assert result.stdout.startswith("ratio\n")
-    assert "R (MACs)" in result.stdout and "Cₒᵤₜ" in result.stdout
+    assert "R (MACs)" in result.stdout and "C_out + K_h⋅K_w" in result.stdout
     latex = run("formula", "ratio", "--latex")
-    assert r"\text{R (MACs)} = \frac{C_{out} + K^{2}}{C_{out} K^{2}}" in latex.stdout
+    assert (
+        r"R\text{ (MACs)} &= \frac{C_{\mathrm{out}} + K_{\mathrm{h}} \cdot K_{\mathrm{w}}}"
+        r"{C_{\mathrm{out}} \cdot K_{\mathrm{h}} \cdot K_{\mathrm{w}}}"
+    ) in latex.stdout
     every = run("formula")
     headings = [line for line in every.stdout.splitlines() if line and not line.startswith(" ")]
     assert headings == ["standard", "depthwise", "pointwise", "separable", "ratio", "output-size"]
@@ -200,11 +203,8 @@ def test_output_file_is_written_whole_and_never_clobbered(tmp_path: Path) -> Non
     assert text.startswith("## convcost layer")
     target.write_text("keep me")
     again = run(*args)
-    assert again.exit_code == 2
-    assert (
-        again.stderr
-        == f"error: Invalid value for '--output': {target} exists; add --force to replace it\n"
-    )
+    assert again.exit_code == 1  # a write problem, as any other (issue 13)
+    assert again.stderr == f"error: {target}: exists; add --force to replace it\n"
     assert target.read_text() == "keep me"
     forced = run(*args, "--force")
     assert forced.exit_code == 0 and target.read_text() == text
@@ -395,7 +395,8 @@ def test_a_full_disk_is_one_line_and_exit_1() -> None:
 
 
 def test_a_reader_that_goes_away_ends_quietly(monkeypatch: pytest.MonkeyPatch) -> None:
-    """`convcost net big.yaml | head`: when the pipe closes, exit 1 without a traceback."""
+    """`convcost net big.yaml | head`: when the pipe closes, exit 0 without a word
+    (tests/test_unix.py runs real pipes)."""
 
     class ClosedPipe:
         def writelines(self, pieces: object) -> None:
@@ -407,7 +408,7 @@ def test_a_reader_that_goes_away_ends_quietly(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setattr(cli.sys, "stdout", ClosedPipe())
     with pytest.raises(SystemExit) as caught:
         cli._write_stdout(["a long report\n"])
-    assert caught.value.code == 1
+    assert caught.value.code == 0
 
 
 def test_layer_with_only_a_kernel_is_all_symbols() -> None:

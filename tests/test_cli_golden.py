@@ -26,8 +26,8 @@ NETWORKS = ["mobilenet_v1", "mobilenet_v3_large", "shufflenet_v2_x1_0"]
 runner = CliRunner()
 
 
-def _stdout(*args: str) -> str:
-    result = runner.invoke(cli.app, list(args))
+def _stdout(*args: str, columns: int = 80) -> str:
+    result = runner.invoke(cli.app, list(args), env={"COLUMNS": str(columns)})
     assert result.exit_code == 0, result.output
     assert result.stderr == ""
     return result.stdout
@@ -41,6 +41,14 @@ def test_net_golden(name: str, fmt: Format, by_type: bool, golden: GoldenCheck) 
     text = _stdout("net", name, "--format", fmt.value, *flags)
     suffix = "_by_type" if by_type else ""
     golden(f"cli/net_{name}{suffix}.{EXTENSIONS[fmt]}", text)
+
+
+@pytest.mark.parametrize("view", [["--all"], ["--depth", "1"], ["--top", "5", "--units", "si"]])
+@pytest.mark.parametrize("name", NETWORKS)
+def test_net_view_golden(name: str, view: list[str], golden: GoldenCheck) -> None:
+    """The views, each at a width where nothing is left out."""
+    text = _stdout("net", name, *view, columns=200)
+    golden(f"cli/net_{name}_{'_'.join(v.strip('-') for v in view)}.txt", text)
 
 
 @pytest.mark.parametrize("fmt", list(Format), ids=lambda f: f.value)

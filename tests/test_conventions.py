@@ -144,11 +144,13 @@ def test_every_format_names_a_preset() -> None:
     csv_text = runner.invoke(
         cli.app, ["net", "mobilenet_v1", "--convention", "fvcore", "-f", "csv"]
     ).stdout
-    header, first, *_, total = csv_text.splitlines()
+    header, first, *_, last = csv_text.splitlines()
     assert header.endswith(",convention") and first.endswith(",fvcore")
-    assert total.startswith("total,") and total.endswith(
-        f",{FVCORE['mobilenet_v1'][0] * 2},1.000000,fvcore"
-    )
+    assert last.startswith("fc1,") and last.endswith(",fvcore")  # no totals row after it
+    totals = runner.invoke(
+        cli.app, ["net", "mobilenet_v1", "--convention", "fvcore", "-f", "csv", "--totals"]
+    ).stdout
+    assert totals.splitlines()[1].endswith(f",{FVCORE['mobilenet_v1'][0] * 2},fvcore")
 
 
 def test_layer_takes_a_convention() -> None:

@@ -165,11 +165,25 @@ def test_separable_is_depthwise_plus_pointwise(
 
 
 def test_derived_ratio_is_the_closed_form() -> None:
-    k, cout = sympy.symbols("K C_out", positive=True, integer=True)
+    kh, kw, cout = sympy.symbols("K_h K_w C_out", positive=True, integer=True)
     derived = formulas.derive(formulas.FormulaKind.RATIO)
-    assert sympy.simplify(derived["R (MACs)"] - (k**2 + cout) / (k**2 * cout)) == 0
-    assert sympy.simplify(derived["R (params)"] - (k**2 + cout) / (k**2 * cout)) == 0
-    assert sympy.simplify(derived["R expanded"] - (1 / k**2 + 1 / cout)) == 0
+    taps = kh * kw
+    assert sympy.simplify(derived["R (MACs)"] - (taps + cout) / (taps * cout)) == 0
+    assert sympy.simplify(derived["R (params)"] - (taps + cout) / (taps * cout)) == 0
+    assert sympy.simplify(derived["R expanded"] - (1 / taps + 1 / cout)) == 0
+
+
+def test_every_kernel_is_k_h_by_k_w() -> None:
+    """Each formula writes the kernel as K_h and K_w, never K^2 (issue 13); only the output
+    size, along one axis, has K."""
+    s = formulas.symbols()
+    for kind in formulas.FormulaKind:
+        for label, expr in formulas.derive(kind).items():
+            kernel = expr.free_symbols & {s["k"], s["kh"], s["kw"]}
+            if kind is formulas.FormulaKind.OUTPUT_SIZE:
+                assert kernel <= {s["k"]}, label  # "same" padding: the kernel drops out
+            elif kind is not formulas.FormulaKind.POINTWISE:
+                assert kernel == {s["kh"], s["kw"]}, (kind, label)
 
 
 def test_every_formula_kind_derives() -> None:

@@ -651,11 +651,19 @@ def _format_of(argv: list[str]) -> str | None:
     """The report format asked for, if the command prints a report."""
     if not argv or argv[0] not in ("layer", "net", "zoo") or "--help" in argv:
         return None
-    fmt = "table"
+    fmt, output = None, ""
     for flag, value in itertools.pairwise(argv):
         if flag in ("-f", "--format"):
             fmt = value.lower()
+        elif flag in ("-o", "--output"):
+            output = value
+    if fmt is None:  # the format --output's extension names (docs/cli.md), else table
+        fmt = _NAMED_BY.get(os.path.splitext(output)[1].lower(), "table")
     return fmt
+
+
+_NAMED_BY = {".txt": "table", ".csv": "csv", ".md": "markdown", ".markdown": "markdown"}
+_NAMED_BY |= {".json": "json", ".tex": "latex"}
 
 
 def _outputs_of(argv: list[str]) -> set[str]:

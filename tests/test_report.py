@@ -66,15 +66,20 @@ def test_every_format_states_the_convention(tiny_report: network.Report) -> None
             assert "MACs" in text or "macs" in text
 
 
-def test_csv_rows_sum_to_the_total_row(mobilenet: network.Report) -> None:
+def test_csv_rows_sum_to_the_totals(mobilenet: network.Report) -> None:
+    """No totals row among the layers (issue 13): a column's sum is the total, which the
+    totals CSV (``--totals``) gives as one row."""
     rows = list(csv.DictReader(io.StringIO(renderer(Format.CSV).network(mobilenet))))
-    body, total = rows[:-1], rows[-1]
-    assert total["name"] == "total"
+    assert rows[-1]["name"] == "fc1"
+    (total,) = csv.DictReader(io.StringIO(renderer(Format.CSV).network(mobilenet, totals=True)))
+    assert total == {
+        "params": "4231976",
+        "buffers": "21888",
+        "macs": "568740352",
+        "flops": "1137480704",
+    }
     for column in ("params", "buffers", "macs", "flops"):
-        assert sum(int(r[column]) for r in body) == int(total[column])
-    assert int(total["params"]) == 4_231_976
-    assert int(total["buffers"]) == 21_888
-    assert int(total["macs"]) == 568_740_352
+        assert sum(int(r[column]) for r in rows) == int(total[column])
 
 
 def _markdown_tables(text: str) -> list[list[list[str]]]:
@@ -158,11 +163,25 @@ def test_numbers_become_strings_in_one_place() -> None:
     assert human(589824 * h * w) == "589,824·H·W"
 
 
+def test_a_symbolic_shape_reads_one_way() -> None:
+    """A side that is an expression is parenthesized, so the x between sides cannot be read
+    as part of one (issue 13); symbols and integers stay bare."""
+    strided = compare(k=(3, 3), cin=256, cout=256, stride=(2, 2), padding=(1, 1))
+    assert _text.shape(strided.row("standard").output) == (
+        "(floor(H/2 - 1/2) + 1)x(floor(W/2 - 1/2) + 1)x256"
+    )
+    same = compare(k=(3, 3), cin=256, cout=256, stride=(2, 2))
+    assert _text.shape(same.row("standard").output) == "(ceiling(H/2))x(ceiling(W/2))x256"
+    assert _text.shape(compare(k=(3, 3)).row("standard").output) == "HxWxC_out"
+    assert _text.shape((112, 112, 32)) == "112x112x32"
+
+
 def test_latex_escapes_specials() -> None:
     text = renderer(Format.LATEX).comparison(seed_layer())
     assert r"\begin{tabular}" in text and r"\bottomrule" in text
-    assert "1/K\\textasciicircum{}2" in text
-    assert not re.search(r"(?<!\\)[_%]", text.replace("% ", "").replace("%\n", ""))
+    assert r"$1/(K_{\mathrm{h}} \cdot K_{\mathrm{w}}) + 1/C_{\mathrm{out}}$" in text
+    prose = re.sub(r"(?<!\\)\$.*?(?<!\\)\$", "", text)  # the maths is ours, not user text
+    assert not re.search(r"(?<!\\)[_%]", prose.replace("% ", "").replace("%\n", ""))
 
 
 ZOO = spec.zoo_names()
@@ -183,24 +202,47 @@ def test_every_config_in_every_format(name: str) -> None:
     }
     assert len(data["layers"]) == len(report.rows)
     rows = list(csv.DictReader(io.StringIO(texts[Format.CSV])))
-    assert rows[-1]["name"] == "total"
-    assert (int(rows[-1]["params"]), int(rows[-1]["macs"])) == (t.params, t.macs)
-    assert sum(int(r["macs"]) for r in rows[:-1]) == t.macs
+    assert len(rows) == len(report.rows)  # no totals row
+    assert sum(int(r["params"]) for r in rows) == t.params
+    assert sum(int(r["macs"]) for r in rows) == t.macs
     for fmt in (Format.TABLE, Format.MARKDOWN, Format.LATEX):
         assert f"{t.params:,}" in texts[fmt] and f"{t.macs:,}" in texts[fmt], fmt
     by_type = list(csv.DictReader(io.StringIO(renderer(Format.CSV).network(report, by_type=True))))
-    assert sum(int(r["macs"]) for r in by_type if r["type"] != "total") == t.macs
+    assert sum(int(r["macs"]) for r in by_type) == t.macs
+
+
+def rich_drawing(grid: _text.Grid) -> str:
+    """The reference for ``table.draw``: rich's own Table in its default HEAVY_HEAD box,
+    on a console wide enough that nothing wraps."""
+    import io as _io
+
+    from rich.console import Console  # noqa: TID251
+    from rich.table import Table  # noqa: TID251
+    from rich.text import Text  # noqa: TID251
+
+    drawn = Table(show_footer=grid.footer is not None)
+    for i, name in enumerate(grid.header):
+        drawn.add_column(
+            Text(name),
+            justify="right" if name in grid.numeric else "left",
+            footer=Text(grid.footer[i] if grid.footer is not None else ""),
+        )
+    for row in grid.rows:
+        drawn.add_row(*(Text(cell) for cell in row))
+    buffer = _io.StringIO()
+    Console(file=buffer, width=10_000, color_system=None, force_terminal=False).print(drawn)
+    return "\n".join(line.rstrip() for line in buffer.getvalue().splitlines()) + "\n"
 
 
 @pytest.mark.parametrize("name", ["mobilenet_v1", "shufflenet_v2_x1_0", "xception"])
 def test_plain_table_draws_what_rich_draws(name: str) -> None:
-    """Large reports skip rich's layout (tens of seconds at 100k rows) for a linear writer;
-    both must print the same text."""
+    """The table writer draws rich's HEAVY_HEAD box in linear time (rich's layout takes tens
+    of seconds at 100k rows); with no width limit both print the same text."""
     from convcost.report import table
 
     report = network.walk(spec.load(spec.resolve(name)[0]))
     layers = _text.layers_grid(report)
-    assert "".join(table._plain_table(layers)) == table._print(table._table(layers))
+    assert "".join(table.draw(layers)) == rich_drawing(layers)
 
 
 def test_plain_table_measures_wide_characters() -> None:
@@ -209,7 +251,7 @@ def test_plain_table_measures_wide_characters() -> None:
     layers = _text.Grid(
         ("name", "MACs"), frozenset({"MACs"}), [("层一", "1,024"), ("b", "7")], ("total", "1,031")
     )
-    assert "".join(table._plain_table(layers)) == table._print(table._table(layers))
+    assert "".join(table.draw(layers)) == rich_drawing(layers)
 
 
 @pytest.mark.parametrize(
@@ -255,9 +297,9 @@ def test_tiny_report_is_what_the_walker_computes(
 
 
 def test_tiny_report_rows_sum_to_the_totals_in_every_format(tiny_report: network.Report) -> None:
-    rows = list(csv.DictReader(io.StringIO(renderer(Format.CSV).network(tiny_report))))
-    body, total = rows[:-1], rows[-1]
-    assert [r["name"] for r in body] == [row.name for row in tiny_report.rows]
+    body = list(csv.DictReader(io.StringIO(renderer(Format.CSV).network(tiny_report))))
+    (total,) = csv.DictReader(io.StringIO(renderer(Format.CSV).network(tiny_report, totals=True)))
+    assert [r["name"] for r in body] == [row.name for row in tiny_report.rows]  # no totals row
     for column in ("params", "buffers", "macs", "flops"):
         assert sum(int(r[column]) for r in body) == int(total[column])
     assert (total["params"], total["buffers"], total["macs"], total["flops"]) == (
@@ -283,4 +325,4 @@ def test_plain_table_draws_what_rich_draws_on_the_fixture(tiny_report: network.R
     from convcost.report import table
 
     layers = _text.layers_grid(tiny_report)
-    assert "".join(table._plain_table(layers)) == table._print(table._table(layers))
+    assert "".join(table.draw(layers)) == rich_drawing(layers)

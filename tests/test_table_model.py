@@ -14,6 +14,7 @@ from convcost import cli, layers, network
 from convcost.layers import LayerKind
 from convcost.report import Format
 from convcost.tables import Column, Kind, Table
+from convcost.views import View
 
 runner = CliRunner()
 FORMATS = [f.value for f in Format]
@@ -52,8 +53,8 @@ def test_a_toy_column_in_one_view_shows_in_every_format(monkeypatch: pytest.Monk
     """One place: the per-layer view gets a column 'toy' (the row's output channels)."""
     layer_table = network.Report.layer_table
 
-    def with_toy(report: network.Report) -> Table:
-        table = layer_table(report)
+    def with_toy(report: network.Report, view: View | None = None) -> Table:
+        table = layer_table(report, view)
         toy = Column("toy", "toy", Kind.COUNT, lambda r: r.output[2] * 1000, "")
         return Table(table.key, table.title, [*table.columns, toy], table.rows)
 
@@ -64,8 +65,7 @@ def test_a_toy_column_in_one_view_shows_in_every_format(monkeypatch: pytest.Monk
         assert "toy" in texts[fmt] and "1,000,000" in texts[fmt], fmt
     assert "toy" in texts["latex"] and "1,000,000" in texts["latex"]
     rows = list(csv.DictReader(io.StringIO(texts["csv"])))
-    assert rows[-2]["name"] == "fc1" and rows[-2]["toy"] == "1000000"
-    assert rows[-1]["name"] == "total" and rows[-1]["toy"] == ""
+    assert rows[-1]["name"] == "fc1" and rows[-1]["toy"] == "1000000"  # no totals row
     layers_json = json.loads(texts["json"])["layers"]
     assert layers_json[-1]["name"] == "fc1" and layers_json[-1]["toy"] == 1_000_000
 

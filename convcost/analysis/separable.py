@@ -17,16 +17,18 @@ imports sympy and every count is a Python int.
 
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass
 from fractions import Fraction
 from operator import attrgetter
-from typing import Any
+from typing import Any, SupportsIndex
 
 from convcost import formulas
 from convcost.conventions import EXACT, Convention
 from convcost.errors import ConvcostError
 from convcost.formulas import Count
 from convcost.layers import Conv2d, Padding, Pair, Shape, cost
+from convcost.limits import MAX_SIZE
 from convcost.tables import Audience, Column, Kind, Table
 
 KINDS = ("standard", "depthwise", "pointwise", "separable")
@@ -94,13 +96,13 @@ class Comparison:
             "layers",
             "",
             [
-                Column("name", "kind", Kind.TEXT, attrgetter("name")),
+                Column("name", "name", Kind.TEXT, attrgetter("name")),
                 Column("type", "type", Kind.TEXT, attrgetter("type")),
                 Column("input", "input", Kind.SHAPE, attrgetter("input")),
                 Column("output", "output", Kind.SHAPE, attrgetter("output")),
                 Column("kernel", "", Kind.PAIR, attrgetter("kernel"), show=Audience.MACHINE),
                 Column("stride", "", Kind.PAIR, attrgetter("stride"), show=Audience.MACHINE),
-                Column("groups", "", Kind.COUNT, attrgetter("groups"), show=Audience.MACHINE),
+                Column("groups", "", Kind.NUMBER, attrgetter("groups"), show=Audience.MACHINE),
                 Column("params", "params", Kind.COUNT, attrgetter("params")),
                 Column("macs", "MACs", Kind.COUNT, attrgetter("macs")),
                 Column("flops", "FLOPs", Kind.COUNT, attrgetter("flops")),
@@ -133,14 +135,14 @@ class Comparison:
 
 def compare(
     *,
-    k: Pair,
+    k: int | Pair,
     cin: int | None = None,
     cout: int | None = None,
     h: int | None = None,
     w: int | None = None,
-    stride: Pair = (1, 1),
-    padding: Padding = "same",
-    dilation: Pair = (1, 1),
+    stride: int | Pair = (1, 1),
+    padding: int | Padding = "same",
+    dilation: int | Pair = (1, 1),
     groups: int = 1,
     bias: bool = False,
     convention: Convention = EXACT,
@@ -148,8 +150,27 @@ def compare(
     """Cost the four kinds on an input of H x W x Cin; H, W, Cin or Cout left out stays a
     symbol. MACs follow ``convention`` (a peer's count adds the bias adds, say).
 
-    Raises ``ConvcostError`` with ``field`` set ("k", "groups") when the layer cannot exist.
+    ``k``, ``stride``, ``padding`` and ``dilation`` are one int for both axes or an (h, w)
+    pair, as the command line's ``--k 3`` and ``--k 1x7``; ``padding`` may also be ``"same"``
+    or ``"valid"``. Raises ``ConvcostError`` with ``field`` set to the argument ("k",
+    "groups") when an argument is not what it should be or the layer cannot exist.
     """
+    k = _pair(k, "k")
+    stride = _pair(stride, "stride")
+    dilation = _pair(dilation, "dilation")
+    if not (isinstance(padding, str) and padding in ("same", "valid")):
+        padding = _pair(padding, "padding", minimum=0)
+    cin, cout = _count(cin, "cin", optional=True), _count(cout, "cout", optional=True)
+    h, w = _count(h, "h", optional=True), _count(w, "w", optional=True)
+    groups = _count(groups, "groups")
+    if not isinstance(bias, bool):
+        raise ConvcostError(f"expected True or False, got {_shown(bias)}", field="bias")
+    if not isinstance(convention, Convention):
+        raise ConvcostError(
+            "expected a Convention (convcost.conventions.EXACT, or "
+            f"conventions.convention('thop')), got {_shown(convention)}",
+            field="convention",
+        )
     height: Count = h
     width: Count = w
     channels_in: Count = cin
@@ -238,6 +259,57 @@ def compare(
         approximation=exact_ratio(kh * kw + cout, kh * kw * cout),
         convention=convention,
     )
+
+
+# --- the arguments, checked as the command line checks its flags (issue 13) ---------------
+
+
+def _count(
+    value: object, name: str, *, minimum: int = 1, optional: bool = False, wanted: str = ""
+) -> Any:
+    """``value`` as an int from ``minimum`` to MAX_SIZE (None kept where ``optional``);
+    ``wanted`` says what the argument takes, for the message."""
+    if value is None and optional:
+        return None
+    bound = "a positive integer" if minimum == 1 else f"an integer of at least {minimum}"
+    if isinstance(value, bool) or not isinstance(value, SupportsIndex):
+        wanted = wanted or bound + (" or None" if optional else "")
+        raise ConvcostError(f"expected {wanted}, got {_shown(value)}", field=name)
+    number = operator.index(value)  # numpy's integers too
+    if number < minimum:
+        raise ConvcostError(f"expected {bound}, got {_shown(number)}", field=name)
+    if number > MAX_SIZE:
+        raise ConvcostError(f"{_shown(number)} is larger than {MAX_SIZE:,}", field=name)
+    return number
+
+
+def _pair(value: object, name: str, *, minimum: int = 1) -> Pair:
+    """One int for both axes, or an (h, w) pair of them (a tuple or a list)."""
+    bound = "a positive integer" if minimum == 1 else f"an integer of at least {minimum}"
+    wanted = f"{bound} or an (h, w) pair of them"
+    if name == "padding":
+        wanted = f"'same', 'valid', {bound} or an (h, w) pair of them"
+    if isinstance(value, tuple | list):
+        if len(value) != 2:
+            count = f"{len(value)} value{'' if len(value) == 1 else 's'}"
+            raise ConvcostError(f"expected {wanted}, got {count}", field=name)
+        return (_count(value[0], name, minimum=minimum), _count(value[1], name, minimum=minimum))
+    single = _count(value, name, minimum=minimum, wanted=wanted)
+    return (single, single)
+
+
+def _shown(value: object) -> str:
+    """``value`` in a message: its repr, clipped, and its type where the repr hides it."""
+    if isinstance(value, int) and value.bit_length() > 64:  # repr fails past 4,300 digits
+        sign = "-" if value < 0 else ""
+        return f"an integer of about {sign}10^{value.bit_length() * 30103 // 100000}"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    text = repr(value)
+    text = text if len(text) <= 40 else text[:37] + "..."
+    if value is None or isinstance(value, bool | int):
+        return text
+    return f"{text} (a {type(value).__name__})"
 
 
 def _factored(count: Count) -> Count:

@@ -18,11 +18,13 @@ from typing import TYPE_CHECKING, Any
 
 from convcost import printable
 from convcost.conventions import EXACT, Convention
+from convcost.report import PLAIN, Layout, Units
 from convcost.tables import Audience, Column, Kind, Table
 
 if TYPE_CHECKING:
     from convcost.analysis.separable import Comparison
     from convcost.network import Report
+    from convcost.views import View
 
 
 _DIGITS = re.compile(r"\d{4,}")
@@ -57,8 +59,12 @@ def raw(value: Any) -> int | str:
 
 
 def shape(value: Sequence[Any]) -> str:
-    """``112x112x32``; symbolic sides as sympy prints them (``HxWx256``)."""
-    return "x".join(map(str, value))
+    """``112x112x32``; symbolic sides as sympy prints them, in parentheses unless a symbol
+    or an integer, so that no ``x`` reads as part of a side: ``HxWx256``,
+    ``(ceiling(H/2))x(ceiling(W/2))x256`` (issue 13)."""
+    return "x".join(
+        [str(side) if isinstance(side, int) or side.is_Atom else f"({side})" for side in value]
+    )
 
 
 def pair(value: Sequence[int] | str | None) -> str:
@@ -100,6 +106,7 @@ def cell(kind: Kind, value: Any) -> str:
 HUMAN: dict[Kind, Callable[[Any], str]] = {
     Kind.TEXT: printable.escape,  # what safe() does, one call less per cell
     Kind.COUNT: human,
+    Kind.NUMBER: human,
     Kind.BYTES: human,
     Kind.SHARE: percent,
     Kind.RATIO: fraction,
@@ -107,6 +114,37 @@ HUMAN: dict[Kind, Callable[[Any], str]] = {
     Kind.SHAPE: shape,
     Kind.PAIR: pair,
 }
+
+
+_SI = ((10**12, "T"), (10**9, "G"), (10**6, "M"), (10**3, "K"))
+_SCALE = {Units.K: 10**3, Units.M: 10**6, Units.G: 10**9}
+
+
+def hundredths(value: int, scale: int) -> str:
+    """``value / scale`` with two decimals and separators, rounded half to even exactly."""
+    scaled = round(Fraction(value, scale) * 100)
+    sign, scaled = ("-", -scaled) if scaled < 0 else ("", scaled)
+    return f"{sign}{scaled // 100:,}.{scaled % 100:02d}"
+
+
+def si(value: Any) -> str:
+    """A count scaled by its own size: ``864``, ``10.84M``, ``1.23G``; a symbol as :func:`human`."""
+    if not isinstance(value, int):
+        return human(value)
+    for scale, suffix in _SI:
+        if abs(value) >= scale:
+            return hundredths(value, scale) + suffix
+    return str(value)
+
+
+def count_writer(units: Units) -> Callable[[Any], str]:
+    """How ``units`` writes a count for people."""
+    if units is Units.RAW:
+        return human
+    if units is Units.SI:
+        return si
+    scale = _SCALE[units]
+    return lambda value: hundredths(value, scale) if isinstance(value, int) else human(value)
 
 
 def exact_decimal(value: Fraction) -> str:
@@ -153,7 +191,7 @@ def ratio_lines(c: Comparison) -> list[tuple[str, str]]:
     return [
         ("R (MACs)", exact(c.macs_ratio)),
         ("R (params)", exact(c.params_ratio)),
-        ("1/K^2 + 1/Cout", f"1/{kh * kw} + 1/{c.cout} = {exact(c.approximation)}"),
+        ("1/(Kh*Kw) + 1/Cout", f"1/{kh * kw} + 1/{c.cout} = {exact(c.approximation)}"),
     ]
 
 
@@ -174,11 +212,15 @@ def convention_note(convention: Convention) -> str:
     )
 
 
-def report_notes(report: Report) -> list[str]:
-    """The convention, and whether declared output shapes were checked."""
+def report_notes(report: Report, layout: Layout = PLAIN) -> list[str]:
+    """The convention, whether declared output shapes were checked, and what ``layout``'s
+    view left out of the per-layer table."""
     notes = [convention_note(report.convention)]
     if not report.declared_checked:
         notes.append(UNCHECKED_NOTE)
+    view = view_note(report, layout.view)
+    if view is not None:
+        notes.append(view)
     return notes
 
 
@@ -197,33 +239,45 @@ class Grid:
     numeric: frozenset[str]
     rows: Sequence[Sequence[str]]
     footer: Sequence[str] | None = None
+    keys: Sequence[str] = ()  # the columns' keys (tables.Column.key), for fitting a width
 
 
-def grid(table: Table) -> Grid:
+def grid(table: Table, units: Units = Units.RAW) -> Grid:
     """A typed table as people read it; its rows are formatted as they are read, so a page
     renderer streams a million rows without holding ten million strings. A record (one row
-    of named values) becomes a two-column list: its title and "value"."""
+    of named values) becomes a two-column list: its title and "value". ``units`` writes the
+    counts (a fixed unit goes into the column's title: "MACs (M)")."""
     columns = table.shown(Audience.HUMAN)
+    writers = HUMAN if units is Units.RAW else {**HUMAN, Kind.COUNT: count_writer(units)}
+
+    def written(kind: Kind, value: Any) -> str:
+        if value is None or (isinstance(value, str) and kind is not Kind.TEXT):
+            return "" if value is None else value
+        return writers[kind](value)
+
+    unit = f" ({units.value})" if units in _SCALE else ""
+    titles = [c.title + unit if c.kind is Kind.COUNT else c.title for c in columns]
     if table.record:
         (row,) = table.values(Audience.HUMAN)
-        lines = [(c.title, cell(c.kind, v)) for c, v in zip(columns, row, strict=True)]
-        return Grid((table.title, "value"), frozenset({"value"}), lines)
+        lines = [(t, written(c.kind, v)) for t, c, v in zip(titles, columns, row, strict=True)]
+        return Grid((table.title, "value"), frozenset({"value"}), lines, keys=("title", "value"))
     kinds = [c.kind for c in columns]
     footer = table.footer(Audience.HUMAN)
     return Grid(
-        [c.title for c in columns],
-        frozenset(c.title for c in columns if c.kind.numeric),
-        _Cells(table, kinds),
-        None if footer is None else [cell(k, v) for k, v in zip(kinds, footer, strict=True)],
+        titles,
+        frozenset(t for t, c in zip(titles, columns, strict=True) if c.kind.numeric),
+        _Cells(table, writers),
+        None if footer is None else [written(k, v) for k, v in zip(kinds, footer, strict=True)],
+        [c.key for c in columns],
     )
 
 
 class _Cells(Sequence[list[str]]):
     """A table's rows as people read them, made each time they are read."""
 
-    def __init__(self, table: Table, kinds: list[Kind]) -> None:
+    def __init__(self, table: Table, writers: dict[Kind, Callable[[Any], str]]) -> None:
         self.table = table
-        self.kinds = kinds
+        self.writers = writers
 
     def __len__(self) -> int:
         return self.table.row_count()
@@ -233,32 +287,50 @@ class _Cells(Sequence[list[str]]):
         return rows[index]
 
     def __iter__(self) -> Iterator[list[str]]:
-        return self.table.written(Audience.HUMAN, HUMAN)
+        return self.table.written(Audience.HUMAN, self.writers)
 
 
-def layers_grid(report: Report) -> Grid:
-    """One row per layer, the totals in the footer."""
-    return grid(report.layer_table())
+def layers_grid(report: Report, layout: Layout = PLAIN) -> Grid:
+    """One row per layer (or per row of ``layout.view``), the totals in the footer."""
+    return grid(report.layer_table(layout.view), layout.units)
 
 
-def by_type_grid(report: Report) -> Grid:
+def by_type_grid(report: Report, layout: Layout = PLAIN) -> Grid:
     """MobileNet's Table 2: params and MACs by layer type."""
-    return grid(report.by_type_table())
+    return grid(report.by_type_table(), layout.units)
 
 
-def totals_grid(report: Report) -> Grid:
+def totals_grid(report: Report, layout: Layout = PLAIN) -> Grid:
     """params, buffers, MACs, FLOPs."""
-    return grid(report.totals_table())
+    return grid(report.totals_table(), layout.units)
 
 
-def comparison_grid(c: Comparison) -> Grid:
+def comparison_grid(c: Comparison, layout: Layout = PLAIN) -> Grid:
     """The four kinds of one layer."""
-    return grid(c.kinds_table())
+    return grid(c.kinds_table(), layout.units)
 
 
-def zoo_grid(reports: Sequence[Report]) -> Grid:
+def zoo_grid(reports: Sequence[Report], layout: Layout = PLAIN) -> Grid:
     """The shipped specs."""
-    return grid(zoo_table(reports))
+    return grid(zoo_table(reports), layout.units)
+
+
+def view_note(report: Report, view: View | None) -> str | None:
+    """What a view left out of the per-layer table, and how to see it; None for every row."""
+    if view is None or view.complete:
+        return None
+    shown = report.layer_table(view).row_count()
+    parts = [f"{shown} of {len(report.rows)} rows"]
+    if view.depth is not None:
+        parts.append(f"grouped to depth {view.depth} of their dotted names")
+    if view.top is not None:
+        parts.append("the largest by MACs")
+    if view.fold:
+        parts.append(
+            "rows without MACs that keep their shape (BatchNorm, activations, adds) are "
+            "folded into the row before them, params added; --all shows them"
+        )
+    return "; ".join(parts)
 
 
 def zoo_table(reports: Sequence[Report]) -> Table:

@@ -1,5 +1,14 @@
-"""CSV for spreadsheets: one table, raw integers, a final ``total`` row where sums make sense.
+"""CSV for spreadsheets and scripts: one table, raw integers, and no totals row.
 
+Every row is one thing of the same sort (a layer, a layer type, a cost term, a kind of
+convolution, a shipped spec), so a spreadsheet's ``SUM`` of a column, or a script's, is the
+total: a ``total`` row among them would count everything twice (issue 13). The totals have
+their own CSV, ``convcost net SPEC --format csv --totals``: one header line and one row with
+the keys of JSON's ``totals`` (``params,buffers,macs,flops``). The terminal table, Markdown,
+LaTeX and JSON always show them.
+
+The header is each column's key, the same key JSON uses; a person's table titles the column
+with the same words (``macs`` is MACs, ``macs_share`` is MACs %; docs/cli.md, "Column names").
 The ``macs`` and ``flops`` columns both appear, so FLOPs = 2 x MACs is in the data itself,
 and under a preset (``--convention thop``) a last column ``convention`` names it.
 Text cells (names, types, sources) go through :func:`_text_cell`, so a name
@@ -58,16 +67,22 @@ def _share(value: Fraction) -> str:
     return f"{float(value):.6f}"
 
 
-def network(report: Report, *, by_type: bool = False, terms: bool = False) -> str:
-    """Per-layer rows and a ``total`` row; with ``by_type`` the breakdown by type instead,
-    with ``terms`` the cost terms (a CSV holds one table)."""
-    return "".join(network_chunks(report, by_type=by_type, terms=terms))
+def network(
+    report: Report, *, by_type: bool = False, terms: bool = False, totals: bool = False
+) -> str:
+    """One row per layer; with ``by_type`` the breakdown by type instead, with ``terms`` the
+    cost terms, with ``totals`` the totals alone, as one row (a CSV holds one table)."""
+    return "".join(network_chunks(report, by_type=by_type, terms=terms, totals=totals))
 
 
-def network_chunks(report: Report, *, by_type: bool = False, terms: bool = False) -> Iterator[str]:
+def network_chunks(
+    report: Report, *, by_type: bool = False, terms: bool = False, totals: bool = False
+) -> Iterator[str]:
     """:func:`network` line by line, for writing as it is made."""
     table: Table
-    if terms:
+    if totals:
+        table = report.totals_table()
+    elif terms:
         table = report.terms_table()
     else:
         table = report.by_type_table() if by_type else report.layer_table()
@@ -75,19 +90,11 @@ def network_chunks(report: Report, *, by_type: bool = False, terms: bool = False
 
 
 def _table_lines(table: Table, convention: Convention = EXACT) -> Iterator[str]:
-    """Any table: the columns CSV sees, keyed, raw values, the totals row last."""
+    """Any table: the columns CSV sees, keyed, raw values; never the table's totals row
+    (``footer``), which would make each column sum to twice its total."""
     columns = table.shown(Audience.CSV)
-    footer = table.footer(Audience.CSV)
-    totals = [[_cell(c.kind, v) for c, v in zip(columns, footer, strict=True)]] if footer else []
-    cells = itertools.chain(table.written(Audience.CSV, _CSV), totals)
+    cells = table.written(Audience.CSV, _CSV)
     yield from _lines(*_stated([c.key for c in columns], cells, convention))
-
-
-def _cell(kind: Kind, value: Any) -> Any:
-    """A raw value as a spreadsheet takes it: ints as they are, shares to six places."""
-    if value is None or (isinstance(value, str) and kind is not Kind.TEXT):
-        return "" if value is None else value
-    return _CSV[kind](value)
 
 
 def _count(value: Any) -> Any:
@@ -98,6 +105,7 @@ def _count(value: Any) -> Any:
 _CSV: dict[Kind, Callable[[Any], Any]] = {
     Kind.TEXT: _text_cell,
     Kind.COUNT: _count,
+    Kind.NUMBER: _count,
     Kind.BYTES: _count,
     Kind.SHARE: _share,
     Kind.RATIO: str,
@@ -112,7 +120,7 @@ def _stated(
 ) -> tuple[Sequence[str], Iterable[Sequence[Any]]]:
     """A preset's name in a last column ``convention`` on every row (a spreadsheet keeps no
     comment lines; a column survives sorting and filtering). convcost's own count, ``exact``,
-    adds no column, so its CSV stays as it always was."""
+    adds no column."""
     if convention.name == EXACT.name:
         return header, rows
     return (*header, "convention"), ((*row, convention.name) for row in rows)

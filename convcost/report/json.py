@@ -93,6 +93,7 @@ def _count(value: Any) -> Any:
 _JSON: dict[Kind, Callable[[Any], Any]] = {
     Kind.TEXT: str,
     Kind.COUNT: _count,
+    Kind.NUMBER: _count,
     Kind.BYTES: _count,
     Kind.SHARE: float,
     Kind.RATIO: _fraction,

@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
-from convcost.report import _text
+from convcost.report import PLAIN, Layout, _text
 
 if TYPE_CHECKING:
     from convcost.analysis.separable import Comparison
@@ -55,52 +55,57 @@ def _table(grid: _text.Grid) -> str:
     return "".join(_table_lines(grid))
 
 
-def network(report: Report, *, by_type: bool = False, terms: bool = False) -> str:
+def network(
+    report: Report, *, by_type: bool = False, terms: bool = False, layout: Layout = PLAIN
+) -> str:
     """Heading, per-layer table with a total row, totals, breakdown by type, with ``terms``
-    the cost terms, and the convention."""
-    return "".join(network_chunks(report, by_type=by_type, terms=terms))
+    the cost terms, and the notes (the convention, what a view left out)."""
+    return "".join(network_chunks(report, by_type=by_type, terms=terms, layout=layout))
 
 
-def network_chunks(report: Report, *, by_type: bool = False, terms: bool = False) -> Iterator[str]:
+def network_chunks(
+    report: Report, *, by_type: bool = False, terms: bool = False, layout: Layout = PLAIN
+) -> Iterator[str]:
     """:func:`network` in pieces, the per-layer table line by line, for writing as made."""
     yield f"## {_escape(_text.title(report))}\n\n"
     if report.source:
         yield f"Source: {_escape(_text.safe_source(report.source))}\n\n"
     if not by_type:
-        yield from _table_lines(_text.layers_grid(report))
+        yield from _table_lines(_text.layers_grid(report, layout))
         yield "\n"
     yield from (
-        _table(_text.totals_grid(report)),
+        _table(_text.totals_grid(report, layout)),
         "\n### By layer type\n\n",
-        _table(_text.by_type_grid(report)),
+        _table(_text.by_type_grid(report, layout)),
     )
     if terms:
         table = report.terms_table()
         yield f"\n### {_escape(table.title)}\n\n"
-        yield _table(_text.grid(table))
+        yield _table(_text.grid(table, layout.units))
+    notes = _text.report_notes(report, PLAIN if by_type else layout)
     yield from (
-        f"\n{_convention(_text.report_notes(report)[0])}.\n",
-        *(f"\nNote: {_escape(note)}.\n" for note in _text.report_notes(report)[1:]),
+        f"\n{_convention(notes[0])}.\n",
+        *(f"\nNote: {_escape(note)}.\n" for note in notes[1:]),
     )
 
 
-def comparison(c: Comparison) -> str:
+def comparison(c: Comparison, layout: Layout = PLAIN) -> str:
     """The four kinds side by side, then R."""
     return "\n".join(
         [
             f"## convcost layer: {_escape(_text.comparison_title(c))}\n",
-            _table(_text.comparison_grid(c)),
+            _table(_text.comparison_grid(c, layout)),
             _table(_text.ratio_grid(c)),
             f"{_convention(_text.convention_note(c.convention))}.\n",
         ]
     )
 
 
-def zoo(reports: Sequence[Report]) -> str:
+def zoo(reports: Sequence[Report], layout: Layout = PLAIN) -> str:
     """The shipped specs as one table."""
     return "\n".join(
         [
-            _table(_text.zoo_grid(reports)),
+            _table(_text.zoo_grid(reports, layout)),
             f"Convention: {_text.CONVENTION_NOTE}.\n",
         ]
     )

@@ -1,72 +1,146 @@
-"""The terminal table: rich ``Table``s rendered to plain text (no colour, no ANSI codes)."""
+"""The terminal table: plain text that fits the terminal.
+
+Each table is drawn in rich's HEAVY_HEAD box, line by line, in time linear in its rows.
+A table wider than ``layout.width`` is fitted to it, in a stated order (docs/cli.md):
+
+1. the ``name`` and ``source`` columns are cut to ``SOFT`` characters, with an ellipsis;
+2. columns are dropped in the order of ``DROP`` (kernel, FLOPs, input, stride, ...);
+3. the cut columns are cut further, down to ``HARD`` characters.
+
+A line under the table names the columns left out. Cells never wrap; text lines (titles,
+totals, notes) wrap at spaces. With ``layout.ascii`` the borders are ASCII, for a terminal
+whose encoding is not UTF-8.
+"""
 
 from __future__ import annotations
 
-import io
 import itertools
+import textwrap
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from rich.cells import cell_len
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
 
-from convcost.report import _text
+from convcost.report import PLAIN, Layout, _text
 
 if TYPE_CHECKING:
     from convcost.analysis.separable import Comparison
     from convcost.network import Report
 
-WIDTH = 200  # wide enough that a table keeps its natural width instead of wrapping cells
-# rich lays out about 2,000 rows a second; past this many rows the per-layer table is drawn by
-# _plain_table, which writes the same text in linear time (tests/test_report.py compares them).
-RICH_ROWS = 1_000
-# Up to this many rows the plain writer formats each cell once and keeps the text for its two
+# Columns dropped, first to last, while a table is wider than the terminal: what another
+# column or the row before already says goes first (the type says the kernel, FLOPs are
+# 2 x MACs, a layer's input is the previous row's output).
+DROP = (
+    "kernel",
+    "flops",
+    "input",
+    "stride",
+    "params_share",
+    "buffers",
+    "macs_share",
+    "layers",
+    "type",
+    "category",
+    "output",
+)
+# Columns cut with an ellipsis, and how far: to SOFT before any column is dropped, to HARD
+# after. A name keeps its end (``block17.project``'s last parts say the most), a source its
+# start.
+SOFT = {"name": 24, "source": 24}
+HARD = {"name": 10, "source": 10}
+KEEP_END = frozenset({"name"})
+# Up to this many rows the writer formats each cell once and keeps the text for its two
 # passes (about 60 MB at the limit); past it, it formats twice and keeps nothing, so a
 # million-row report stays within its memory ceiling (docs/spec.md, Limits).
 KEPT_ROWS = 200_000
 
-
-def _table(grid: _text.Grid) -> Table:
-    # Cells are Text, not str: a name like "[bold]x" or "[/]" is printed as written, never
-    # parsed as rich markup, whatever the Console's settings (the grid's text is already
-    # printable, _text.safe).
-    table = Table(show_footer=grid.footer is not None)
-    for i, name in enumerate(grid.header):
-        table.add_column(
-            Text(name),
-            justify="right" if name in grid.numeric else "left",
-            footer=Text(grid.footer[i] if grid.footer is not None else ""),
-        )
-    for row in grid.rows:
-        table.add_row(*(Text(cell) for cell in row))
-    return table
+# The box in ASCII, for a terminal that is not UTF-8. Only what convcost draws is changed (the
+# borders, the ellipsis of a cut cell, the product dot of a symbolic count): user text, a
+# network's name, prints as it is in the spec.
+_BOX = str.maketrans("┏━┳┓┃┡╇┩│├─┼┤└┴┘", "+=++|+++|+-+++++")
+_SYMBOLS = str.maketrans("·", "*")
 
 
-def _plain_table(grid: _text.Grid) -> Iterator[str]:
-    """What rich prints for ``_table(grid)`` with its default HEAVY_HEAD box, line by line:
-    one pass over the rows for the column widths, one to write them.
+def _fit(widths: list[int], keys: Sequence[str], width: int | None) -> tuple[list[int], list[int]]:
+    """The columns kept (indices) and their widths, so that the table is at most ``width``."""
+    kept = list(range(len(widths)))
+    widths = list(widths)
+    if width is None:
+        return kept, widths
 
-    Cells never wrap: a table wider than the console is as wide as its widest row.
-    """
-    header, numeric, rows, footer = grid.header, grid.numeric, grid.rows, grid.footer
+    def total() -> int:
+        return sum(widths[i] for i in kept) + 3 * len(kept) + 1
+
+    def cut(limits: dict[str, int]) -> None:
+        for i in kept:
+            limit = limits.get(keys[i]) if i < len(keys) else None
+            if limit is not None and widths[i] > limit and total() > width:
+                widths[i] = max(limit, widths[i] - (total() - width))
+
+    cut(SOFT)
+    for key in DROP:
+        if total() <= width or len(kept) <= 2:
+            break
+        if key in keys:
+            kept.remove(keys.index(key))
+    cut(HARD)
+    return kept, widths
+
+
+def _clip(text: str, width: int, keep_end: bool, ellipsis: str = "…") -> str:
+    """``text`` in at most ``width`` cells, an ellipsis where it was cut."""
+    if cell_len(text) <= width:
+        return text
+    if width <= 1:
+        return ellipsis[:width]
+    out = ""
+    for ch in reversed(text) if keep_end else text:
+        if cell_len(out + ch) > width - 1:
+            break
+        out = ch + out if keep_end else out + ch
+    return ellipsis + out if keep_end else out + ellipsis
+
+
+def draw(grid: _text.Grid, layout: Layout = PLAIN) -> Iterator[str]:
+    """``grid`` as a boxed table, line by line: one pass over the rows for the column
+    widths, one to write them; fitted to ``layout.width``."""
+    header, numeric, rows, footer, keys = (
+        grid.header,
+        grid.numeric,
+        grid.rows,
+        grid.footer,
+        grid.keys,
+    )
     widths = [cell_len(name) for name in header]
     for row in itertools.chain(rows, [footer] if footer is not None else []):
         for i, cell in enumerate(row):
             widths[i] = max(widths[i], cell_len(cell))
-    right = [name in numeric for name in header]
+    kept, widths = _fit(widths, keys, layout.width)
+    dropped = [header[i] for i in range(len(header)) if i not in kept]
+    right = [header[i] in numeric for i in kept]
+    ends = [i < len(keys) and keys[i] in KEEP_END for i in kept]
+    shown = [widths[i] for i in kept]
+
+    ellipsis = "~" if layout.ascii else "…"
 
     def line(cells: Sequence[str], edge: str, mid: str) -> str:
-        padded = (
-            " " * (w - cell_len(c)) + c if r else c + " " * (w - cell_len(c))
-            for c, w, r in zip(cells, widths, right, strict=True)
-        )
+        if layout.ascii:
+            edge, mid = edge.translate(_BOX), mid.translate(_BOX)
+        padded = []
+        for i, w, r, end in zip(kept, shown, right, ends, strict=True):
+            c = cells[i]
+            if r and layout.ascii:  # a number, never user text
+                c = c.translate(_SYMBOLS)
+            if cell_len(c) > w:
+                c = _clip(c, w, end, ellipsis)
+            gap = " " * (w - cell_len(c))
+            padded.append(gap + c if r else c + gap)
         return (f"{edge} " + f" {mid} ".join(padded) + f" {edge}").rstrip() + "\n"
 
     def rule(left: str, fill: str, cross: str, end: str) -> str:
-        return left + cross.join(fill * (w + 2) for w in widths) + end + "\n"
+        text = left + cross.join(fill * (w + 2) for w in shown) + end + "\n"
+        return text.translate(_BOX) if layout.ascii else text
 
     yield rule("┏", "━", "┳", "┓")
     yield line(header, "┃", "┃")
@@ -77,74 +151,78 @@ def _plain_table(grid: _text.Grid) -> Iterator[str]:
         yield rule("├", "─", "┼", "┤")
         yield line(footer, "│", "│")
     yield rule("└", "─", "┴", "┘")
+    if dropped:
+        yield text(f"(left out to fit {layout.width} columns: {', '.join(dropped)})", layout)
 
 
-def _print(*items: Table | str) -> str:
-    buffer = io.StringIO()
-    console = Console(
-        file=buffer,
-        width=WIDTH,
-        color_system=None,
-        force_terminal=False,
-        highlight=False,
-        emoji=False,
-        markup=False,
+def text(line: str, layout: Layout = PLAIN, indent: str = "  ", symbols: bool = False) -> str:
+    """A line of text, wrapped at spaces to ``layout.width`` (following lines indented);
+    ``symbols``: it holds convcost's formulas, not user text (ASCII ``*`` for ``·``)."""
+    if layout.ascii and symbols:
+        line = line.translate(_SYMBOLS)
+    if layout.width is None or cell_len(line) <= layout.width:
+        return line + "\n"
+    lead = line[: len(line) - len(line.lstrip(" "))]
+    wrapped = textwrap.wrap(
+        line,
+        max(layout.width, 20),
+        initial_indent="",
+        subsequent_indent=lead + indent,
+        break_on_hyphens=False,
+        drop_whitespace=True,
     )
-    for item in items:
-        console.print(item)
-    return "\n".join(line.rstrip() for line in buffer.getvalue().splitlines()) + "\n"
+    return "\n".join([lead + wrapped[0].lstrip(" "), *wrapped[1:]]) + "\n"
 
 
-def _totals(report: Report) -> str:
-    lines = _text.totals_grid(report).rows
+def _totals(report: Report, layout: Layout) -> str:
+    lines = _text.totals_grid(report, layout).rows
     return "totals: " + ", ".join(f"{name} {value}" for name, value in lines)
 
 
-def network(report: Report, *, by_type: bool = False, terms: bool = False) -> str:
+def network(
+    report: Report, *, by_type: bool = False, terms: bool = False, layout: Layout = PLAIN
+) -> str:
     """Per-layer table (totals in the footer), totals, breakdown by type, with ``terms`` the
-    cost terms, and the convention."""
-    return "".join(network_chunks(report, by_type=by_type, terms=terms))
+    cost terms, and the notes: what the counts mean, what a view left out."""
+    return "".join(network_chunks(report, by_type=by_type, terms=terms, layout=layout))
 
 
-def network_chunks(report: Report, *, by_type: bool = False, terms: bool = False) -> Iterator[str]:
-    """:func:`network` in pieces; a table of more than RICH_ROWS rows line by line."""
-    breakdown = _table(_text.by_type_grid(report))
-    tail: list[Table | str] = [_totals(report), "By layer type", breakdown]
+def network_chunks(
+    report: Report, *, by_type: bool = False, terms: bool = False, layout: Layout = PLAIN
+) -> Iterator[str]:
+    """:func:`network` in pieces, the per-layer table line by line."""
+    yield text(_text.title(report), layout)
+    if not by_type:
+        layers = _text.layers_grid(report, layout)
+        if len(report.rows) <= KEPT_ROWS:
+            layers = replace(layers, rows=list(layers.rows))
+        yield from draw(layers, layout)
+    yield text(_totals(report, layout), layout)
+    yield "By layer type\n"
+    yield from draw(_text.by_type_grid(report, layout), layout)
     if terms:
         table = report.terms_table()
-        tail += [table.title, _table(_text.grid(table))]
-    tail += _text.report_notes(report)
-    if by_type:
-        yield _print(_text.title(report), *tail)
-        return
-    layers = _text.layers_grid(report)
-    if len(report.rows) <= RICH_ROWS:
-        yield _print(_text.title(report), _table(layers), *tail)
-        return
-    # Written outside rich: printing a 100,000-line string through a Console is as slow as
-    # laying out the table.
-    if len(report.rows) <= KEPT_ROWS:
-        layers = replace(layers, rows=list(layers.rows))
-    yield f"{_text.title(report)}\n"
-    yield from _plain_table(layers)
-    yield _print(*tail)
+        yield text(table.title, layout)
+        yield from draw(_text.grid(table, layout.units), layout)
+    for note in _text.report_notes(report, layout._replace(view=None) if by_type else layout):
+        yield text(note, layout)
 
 
-def comparison(c: Comparison) -> str:
+def comparison(c: Comparison, layout: Layout = PLAIN) -> str:
     """The four kinds side by side, then R."""
-    kinds = _table(_text.comparison_grid(c))
-    ratio = "\n".join(f"  {name:<16}{value}" for name, value in _text.ratio_lines(c))
-    return _print(
-        _text.comparison_title(c),
-        kinds,
-        "R = separable / standard\n" + ratio,
-        _text.convention_note(c.convention),
+    lines = [text(_text.comparison_title(c), layout, indent="")]
+    lines += draw(_text.comparison_grid(c, layout), layout)
+    lines.append("R = separable / standard\n")
+    lines += (
+        text(f"  {name:<20}{value}", layout, indent="    ", symbols=True)
+        for name, value in _text.ratio_lines(c)
     )
+    lines.append(text(_text.convention_note(c.convention), layout))
+    return "".join(lines)
 
 
-def zoo(reports: Sequence[Report]) -> str:
+def zoo(reports: Sequence[Report], layout: Layout = PLAIN) -> str:
     """The shipped specs: input, params, buffers, MACs."""
-    return _print(
-        _table(_text.zoo_grid(reports)),
-        _text.CONVENTION_NOTE,
-    )
+    lines = list(draw(_text.zoo_grid(reports, layout), layout))
+    lines.append(text(_text.CONVENTION_NOTE, layout))
+    return "".join(lines)

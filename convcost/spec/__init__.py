@@ -18,8 +18,10 @@ The bounds live in :mod:`convcost.limits`, which the command line imports withou
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
+from convcost.errors import ConvcostError
 from convcost.gcpause import paused_gc
 from convcost.limits import (
     MAX_DEPTH,
@@ -64,8 +66,32 @@ from convcost.spec.catalogue import (
     Spec,
     entry_name,
 )
-from convcost.spec.reader import load, load_stream, loads
+from convcost.spec.reader import load as _load_file
+from convcost.spec.reader import load_stream, loads
 from convcost.spec.zoo import resolve, shipped, zoo_names
+
+
+def load(path: str | os.PathLike[str], *, shown: str | None = None) -> Spec:
+    """Read and validate a spec: a file, or a shipped spec by name, as ``convcost net SPEC``
+    finds it (:func:`resolve`): ``path`` is that path when it has a folder part or something
+    is there; only a bare name that is nowhere on disk (``mobilenet_v1``,
+    ``mobilenet_v1.yaml``) is the shipped spec. ``shown`` names the spec in messages (the path
+    as given, or ``mobilenet_v1.yaml`` for a shipped one)."""
+    if isinstance(path, os.PathLike):
+        path = os.fspath(path)
+    if not isinstance(path, str):
+        raise ConvcostError(
+            f"expected a path or the name of a shipped spec, got {type(path).__name__}",
+            field="path",
+        )
+    if not path.strip():
+        raise ConvcostError(
+            "empty; give a spec file or the name of a shipped spec (convcost zoo)", field="path"
+        )
+    if shown is not None and not isinstance(shown, str):
+        raise ConvcostError(f"expected a string, got {type(shown).__name__}", field="shown")
+    file, where = resolve(path)
+    return _load_file(file, shown=where if shown is None else shown)
 
 
 def json_schema() -> dict[str, Any]:

@@ -286,6 +286,159 @@ COMMON = {"name": "name", "repeat": COUNT, "output": "shape", "scale": SCALE}
 TOP_LEVEL = ("name", "source", "input", "width_rule", "defaults", "layers")
 
 
+# --- the words users write that are not ours, for messages (spec.wording, spec.parser) ---
+# Every name below is as spec.wording.normal writes it: lower case, no separators; a type's
+# "2d" is dropped too (our layers are 2-D, so PyTorch's Conv2d is our conv).
+
+
+class Family(NamedTuple):
+    """A kind of entry, as PyTorch's torch.nn documentation groups layers: an unknown type is
+    told the types of its family. ``marks`` is a regular expression that finds the family in
+    a name the catalogue does not have (``deconv`` is a convolution, ``prelu`` an activation:
+    the ``lu`` of "linear unit")."""
+
+    name: str
+    types: tuple[str, ...]
+    marks: str
+
+
+FAMILIES = (
+    Family(
+        "convolution",
+        ("conv", "depthwise", "pointwise", "separable"),
+        r"conv|depthwise|pointwise|separable",
+    ),
+    Family("fully connected", ("fc",), r"linear|dense|^fc|fullyconnected|innerproduct|^mlp"),
+    Family("normalization", ("batchnorm",), r"norm|^bn|^lrn$"),
+    Family(
+        "activation",
+        ACTIVATIONS,
+        r"lu\d*$|sigmoid|swish|tanh|mish|soft(max|min|plus|sign)|shrink|threshold|^act",
+    ),
+    Family(
+        "pooling",
+        ("maxpool", "avgpool", "global_avgpool", "global_maxpool", "adaptive_avgpool"),
+        r"pool|^gap$|^gmp$|upsampl|interpolat|resiz",
+    ),
+    Family(
+        "reshaping",
+        ("flatten", "channel_shuffle"),
+        r"flatten|shuffle|reshape|^view$|permute|depthtospace|spacetodepth",
+    ),
+    Family("dropout", ("dropout",), r"drop|stochasticdepth"),
+    Family(
+        "block",
+        ("inverted_residual", "basic", "bottleneck", "shuffle_unit"),
+        r"block|residual|bottleneck|mbconv|^se$|^se(module|layer)$|squeeze|excit|^fire|incept",
+    ),
+    Family(
+        "container",
+        ("sequence", "residual", "concat"),
+        r"sequen|concat|^cat$|branch|parallel|^add$|^sum$|shortcut|^skip",
+    ),
+)
+
+# Other names for our types: PyTorch's and Keras's class names, the papers' abbreviations.
+TYPE_NAMES: dict[str, tuple[str, ...]] = {
+    "conv": ("convolution", "convbn", "convbnact", "convbnrelu", "convnormactivation"),
+    "depthwise": ("dw", "dwconv", "convdw", "depthwiseconv", "dwise"),
+    "pointwise": ("pw", "pwconv", "convpw", "pointwiseconv", "conv1x1"),
+    "separable": (
+        "sep",
+        "sepconv",
+        "separableconv",
+        "dsconv",
+        "dwsconv",
+        "depthwiseseparable",
+        "depthwiseseparableconv",
+    ),
+    "fc": ("linear", "dense", "fullyconnected", "innerproduct"),
+    "batchnorm": ("bn", "batchnormalization", "syncbatchnorm"),
+    "hswish": ("hardswish",),
+    "hsigmoid": ("hardsigmoid",),
+    "leaky_relu": ("lrelu", "leaky"),
+    "maxpool": ("maxpooling",),
+    "avgpool": ("avgpooling", "averagepool", "averagepooling", "meanpool"),
+    "global_avgpool": ("gap", "globalaveragepool", "globalaveragepooling", "globalavgpooling"),
+    "global_maxpool": ("gmp", "globalmaxpooling"),
+    "adaptive_avgpool": ("adaptiveaveragepool", "adaptiveaveragepooling"),
+    "inverted_residual": ("mbconv", "invertedbottleneck", "invertedresidualblock", "mbblock"),
+    "basic": ("basicblock",),
+    "bottleneck": ("bottleneckblock",),
+    "shuffle_unit": ("shuffleblock", "shufflenetunit", "shufflenetv2block"),
+    "channel_shuffle": ("shuffle",),
+    "sequence": ("sequential", "seq"),
+    "concat": ("concatenate", "cat"),
+}
+
+# Names of layers convcost does not have (yet): never read as a misspelling of one it has,
+# and the ones issue 14 brings say so. A regular expression on the name, and what to add.
+NOT_YET: tuple[tuple[str, str], ...] = (
+    (r"transpose|^deconv|^upconv", "transposed convolutions are not supported yet"),
+    (r"[13]d$", "1-D and 3-D layers are not supported yet"),
+    (r"^upsampl|^interpolat|^resiz", "upsampling is not supported yet"),
+    (
+        r"^pixel(un)?shuffle$|depthtospace|spacetodepth",
+        "pixel shuffle is not supported yet",
+    ),
+    (r"^(layer|group|instance)norm$", "this normalization is not supported yet"),
+    (r"^prelu$", "activations with parameters are not supported yet"),
+    (r"^layerscale$", "layer scale is not supported yet"),
+    (
+        r"^se$|^se(block|module|layer)$|^squeezeexcit",
+        "squeeze-excite on its own is not supported yet; it is the 'se' field of inverted_residual",
+    ),
+    (r"^zeropad|^pad$|^padding$", "zero padding is not supported yet"),
+    (
+        r"^(elu|selu|celu|rrelu|glu|mish|softplus|softsign|softmax|softmin|logsoftmax|logsigmoid"
+        r"|hardtanh|hardshrink|softshrink|tanhshrink|threshold|adaptivemaxpool|lppool"
+        r"|fractionalmaxpool|maxunpool|localresponsenorm|lrn|identity|embedding)$",
+        "",
+    ),
+)
+
+# Other names for fields: PyTorch's and Keras's argument names. A name suggests a field only
+# where the entry has that field (``rate`` is dilation on a conv, ``p`` on dropout).
+FIELD_NAMES: dict[str, tuple[str, ...]] = {
+    "cout": (
+        "channels",
+        "outchannels",
+        "outputchannels",
+        "filters",
+        "numfilters",
+        "outfeatures",
+        "units",
+        "numclasses",
+        "width",
+    ),
+    "k": ("kernel", "kernelsize", "ksize", "kernelshape", "filtersize"),
+    "stride": ("strides", "subsample"),
+    "padding": ("pad", "pads"),
+    "dilation": ("dilationrate", "rate", "atrous"),
+    "groups": ("group", "numgroups", "cardinality"),
+    "bias": ("usebias",),
+    "bn": ("batchnorm", "usebn", "norm", "batchnormalization"),
+    "act": ("activation", "nonlinearity", "actfn", "activationfn"),
+    "multiplier": ("depthmultiplier", "channelmultiplier"),
+    "t": ("expandratio", "expansionratio", "expansion", "expand", "expratio", "ratio"),
+    "exp": ("expand", "expandedchannels", "expchannels", "hidden", "hiddendim", "midchannels"),
+    "se": ("seratio", "squeeze", "squeezeratio", "squeezeexcite"),
+    "p": ("rate", "droprate", "dropout", "prob"),
+    "size": ("outputsize",),
+    "repeat": ("repeats", "times", "numblocks", "numlayers"),
+    "output": ("outshape", "outputshape"),
+}
+
+# Other names for the top-level keys.
+TOP_LEVEL_NAMES: dict[str, tuple[str, ...]] = {
+    "name": ("model", "network", "title"),
+    "source": ("paper", "reference", "ref", "url", "citation"),
+    "input": ("inputs", "inputshape", "inputsize", "shape"),
+    "layers": ("blocks", "architecture", "body", "net"),
+    "defaults": ("default",),
+}
+
+
 def entry_name(
     scope: str,
     counters: dict[str, int],

@@ -9,7 +9,8 @@ built. Entries are named in messages as the walker names them in reports (``entr
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from convcost.errors import ConvcostError
@@ -29,6 +30,8 @@ from convcost.spec.catalogue import (
     COMMON,
     COUNT,
     COUNTS,
+    FAMILIES,
+    FIELD_NAMES,
     LAYERS,
     NUMBER,
     PADDING,
@@ -37,12 +40,15 @@ from convcost.spec.catalogue import (
     RATIO,
     SCALE,
     TOP_LEVEL,
+    TOP_LEVEL_NAMES,
+    TYPE_NAMES,
     WIDTH_RULES,
+    Family,
     LayerSpec,
     Spec,
     entry_name,
 )
-from convcost.spec.wording import clip, suggest
+from convcost.spec.wording import clip, normal, suggest
 
 
 class Parser:
@@ -110,8 +116,7 @@ class Parser:
 
     def _type(self, word: str, node: Y.Node) -> str:
         if word not in CATALOGUE:
-            hint = suggest(word, list(CATALOGUE))
-            raise self.ctx.error(f"unknown layer type '{clip(word)}'{hint}", node)
+            raise self.ctx.error(f"unknown layer type '{clip(word)}'{_type_hint(word)}", node)
         return word
 
     def fields(self, kind: str, body: Y.Node | None, line: int, depth: int) -> LayerSpec:
@@ -204,13 +209,8 @@ class Parser:
             elif name in allowed:
                 values[name] = self.value(allowed[name].kind, value_node, layer, key, depth)
             else:
-                choices = [
-                    *allowed,
-                    *COMMON,
-                    *(a for a, b in ALIASES.items() if b in allowed or b in COMMON),
-                ]
                 raise ctx.error(
-                    f"unknown field for '{kind}'{suggest(key, choices)}",
+                    f"unknown field for '{kind}'{_field_hint(kind, key, defaults=False)}",
                     key_node,
                     layer=layer,
                     field=key,
@@ -319,6 +319,81 @@ def _original(given: Mapping[str, Y.Node], name: str) -> str:
     return str(given[name].value)
 
 
+# --- what an unknown name is told (issue 13) ------------------------------------------------
+# "Did you mean" names the same thing or nothing (spec.wording's rule). Otherwise the message
+# says what the catalogue knows of the name (NOT_YET) and lists what the user can write
+# instead: the types of the name's family, or an entry's own fields.
+
+
+def _type_hint(word: str) -> str:
+    """``; did you mean 'depthwise'?`` for ``dwconv``; for ``deconv``, ``; transposed
+    convolutions are not supported yet; convolution types: conv, ...``."""
+    name = normal(word).replace("2d", "")  # PyTorch's Conv2d is our conv
+    notes = V.not_yet(word)
+    hint = suggest(name, CATALOGUE, _other_names(TYPE_NAMES, CATALOGUE), [name] if notes else [])
+    if hint:
+        return hint
+    family = _family(name)
+    listed = (
+        f"{family.name} types: {', '.join(family.types)}"
+        if family is not None
+        else "the types are " + "; ".join(f"{f.name}: {', '.join(f.types)}" for f in FAMILIES)
+    )
+    return "".join(f"; {note}" for note in notes if note) + f"; {listed}"
+
+
+def _other_names(
+    table: Mapping[str, tuple[str, ...]], present: Iterable[str]
+) -> dict[str, tuple[str, ...]]:
+    """A catalogue table of other names (ours -> theirs) turned round for ``suggest``: each
+    other name -> those of ours, among ``present``, that it means."""
+    present = set(present)
+    others: dict[str, tuple[str, ...]] = {}
+    for ours, theirs in table.items():
+        if ours in present:
+            for other in theirs:
+                others[other] = (*others.get(other, ()), ours)
+    return others
+
+
+def _family(name: str) -> Family | None:
+    """The family whose marks match most of ``name`` (``fusedmbconv``: a block, not a
+    convolution); None when no family's marks are in it."""
+    best: tuple[int, int] = (0, 0)
+    for index, family in enumerate(FAMILIES):
+        for match in re.finditer(family.marks, name):
+            best = max(best, (len(match.group()), -index))
+    return FAMILIES[-best[1]] if best[0] else None
+
+
+def _field_hint(kind: str, key: str, *, defaults: bool) -> str:
+    """``; did you mean 'k'?`` for ``kernel_size`` on a conv; else where the field belongs,
+    and the fields ``kind`` takes (as a default, with ``defaults``)."""
+    allowed = CATALOGUE[kind].fields
+    common = ["scale"] if defaults else list(COMMON)
+    choices = [
+        *allowed,
+        *common,
+        *(a for a, b in ALIASES.items() if b in allowed or b in common),
+    ]
+    hint = suggest(key, choices, _other_names(FIELD_NAMES, choices))
+    if hint:
+        return hint
+    name = ALIASES.get(key, key)
+    elsewhere = [t for t, entry in CATALOGUE.items() if name in entry.fields]
+    where = ""
+    if elsewhere:
+        shown = elsewhere if len(elsewhere) <= 3 else [*elsewhere[:3], f"{len(elsewhere) - 3} more"]
+        few = ", ".join(shown[:-1]) + " and " + shown[-1] if len(shown) > 1 else shown[0]
+        where = f"; '{clip(key)}' is a field of {few}"
+    short = {b: a for a, b in ALIASES.items()}
+    own = ", ".join(f"{f} ({short[f]})" if f in short else f for f in allowed) or "no fields"
+    if defaults:
+        return f"{where}; defaults of '{kind}' can set {own}, scale"
+    every = ", ".join(f"{f} ({short[f]})" if f in short else f for f in COMMON)
+    return f"{where}; '{kind}' takes {own}; every entry takes {every}"
+
+
 def convert(root: Y.Node, ctx: V.Context, default_name: str) -> Spec:
     path = ctx.path
     if not isinstance(root, Y.Mapping):
@@ -328,7 +403,10 @@ def convert(root: Y.Node, ctx: V.Context, default_name: str) -> Spec:
     top = {key: (key_node, value) for key, key_node, value in V.mapping_items(root, ctx, None)}
     for key, (key_node, _) in top.items():
         if key not in TOP_LEVEL:
-            raise ctx.error(f"unknown top-level key{suggest(key, TOP_LEVEL)}", key_node, field=key)
+            hint = suggest(key, TOP_LEVEL, _other_names(TOP_LEVEL_NAMES, TOP_LEVEL)) or (
+                f"; a spec has {', '.join(TOP_LEVEL)}"
+            )
+            raise ctx.error(f"unknown top-level key{hint}", key_node, field=key)
     for key in ("input", "layers"):
         if key not in top:
             raise ctx.error(f"the spec needs '{key}'", root, field=key)
@@ -381,9 +459,9 @@ def _defaults(node: Y.Node, ctx: V.Context) -> dict[str, dict[str, tuple[Any, Y.
             name = ALIASES.get(key, key)
             allowed = CATALOGUE[kind].fields
             if name in ("name", "output", "repeat") or (name not in allowed and name not in COMMON):
-                choices = [*allowed, "scale"]
+                hint = "" if name in COMMON else _field_hint(kind, key, defaults=True)
                 raise ctx.error(
-                    f"'{key}' cannot be a default of '{kind}'{suggest(key, choices)}",
+                    f"'{clip(key)}' cannot be a default of '{kind}'{hint}",
                     field_key,
                     field="defaults",
                 )

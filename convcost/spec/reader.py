@@ -120,15 +120,31 @@ def load(path: str | os.PathLike[str], *, shown: str | None = None) -> Spec:
 
 def load_stream(file: BinaryIO, *, shown: str = "<stdin>") -> Spec:
     """Read and validate a spec from an open binary stream (``convcost net -`` reads stdin)."""
+    if not callable(getattr(file, "read", None)):
+        raise ConvcostError(
+            f"expected an open binary stream, got {type(file).__name__}", field="file"
+        )
     try:
         data = _read_bounded(file, shown)
     except OSError as error:
         raise ConvcostError(f"cannot read: {error.strerror or error}", path=shown) from None
+    if not isinstance(data, bytes):
+        raise ConvcostError(
+            "expected a binary stream (open(path, 'rb'), sys.stdin.buffer), got one that reads "
+            f"{type(data).__name__}",
+            field="file",
+        )
     return loads(_decode(data, shown), path=shown, default_name="stdin")
 
 
 def loads(text: str, *, path: str | None = None, default_name: str = "network") -> Spec:
     """Validate a spec given as YAML text; ``path`` names it in error messages."""
+    given: object = text  # from a caller without a type checker, anything
+    if not isinstance(given, str):
+        hint = " (decode bytes first, or use load_stream)" if isinstance(given, bytes) else ""
+        raise ConvcostError(
+            f"expected the YAML text, got {type(given).__name__}{hint}", field="text"
+        )
     ctx = V.Context(path)
     if "\x00" in text:
         raise ctx.error(

@@ -9,14 +9,14 @@ turn silently into surprises: ``yes``/``no``/``on``/``off`` where a number belon
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from convcost.errors import ConvcostError
 from convcost.limits import MAX_INT_TEXT, MAX_NAME, MAX_SIZE
 from convcost.spec import yamltree as Y
-from convcost.spec.catalogue import ACTIVATIONS
-from convcost.spec.wording import clip, suggest
+from convcost.spec.catalogue import ACTIVATIONS, NOT_YET, TYPE_NAMES
+from convcost.spec.wording import clip, normal, suggest
 
 
 class Context:
@@ -259,11 +259,30 @@ def boolean(node: Y.Node, ctx: Context, layer: str | None, name: str) -> bool:
     return value
 
 
-def choice(node: Y.Node, ctx: Context, layer: str | None, name: str, choices: Sequence[str]) -> str:
+def not_yet(word: str) -> list[str]:
+    """What the catalogue says of a layer it does not have (``NOT_YET``), one note a match;
+    a word with notes names another layer, so it is never read as a misspelling."""
+    name = normal(word).replace("2d", "")
+    return [note for pattern, note in NOT_YET if re.search(pattern, name)]
+
+
+def choice(
+    node: Y.Node,
+    ctx: Context,
+    layer: str | None,
+    name: str,
+    choices: Sequence[str],
+    others: Mapping[str, tuple[str, ...]] | None = None,
+) -> str:
+    """One of ``choices``; ``others`` maps other names (normal) to the choices they mean."""
     value = _scalar(node, ctx, layer, name) if isinstance(node, Y.Scalar) else None
     if not isinstance(value, str) or value not in choices:
         shown = node.value if isinstance(node, Y.Scalar) else describe(node)
-        hint = suggest(shown, choices) if isinstance(shown, str) else ""
+        hint = ""
+        if isinstance(shown, str):
+            notes = not_yet(shown) if others is not None else []
+            hint = suggest(shown, choices, others, [normal(shown)] if notes else [])
+            hint += "".join(f"; {note}" for note in notes if note and not hint)
         raise ctx.error(
             f"expected one of {', '.join(choices)}, got '{clip(str(shown))}'{hint}",
             node,
@@ -285,7 +304,13 @@ def activation(node: Y.Node, ctx: Context, layer: str | None, name: str) -> str 
             layer=layer,
             field=name,
         )
-    return choice(node, ctx, layer, name, (*ACTIVATIONS, "none"))
+    return choice(node, ctx, layer, name, (*ACTIVATIONS, "none"), _ACTIVATION_NAMES)
+
+
+# Other names for the activations (``hardswish`` for ``hswish``), as ``choice`` takes them.
+_ACTIVATION_NAMES = {
+    other: (ours,) for ours, theirs in TYPE_NAMES.items() if ours in ACTIVATIONS for other in theirs
+}
 
 
 def scale(node: Y.Node, ctx: Context, layer: str | None, name: str) -> bool | str:

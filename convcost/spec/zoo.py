@@ -33,6 +33,11 @@ def resolve(spec: str) -> tuple[Path, str]:
     shipped specs, from any folder. Never a guess: a path that is missing is an error, not
     the shipped spec of the same name.
     """
+    if not isinstance(spec, str):  # a library caller's None or bytes: say so, not TypeError
+        raise ConvcostError(
+            f"expected a path or the name of a shipped spec, got {type(spec).__name__}",
+            field="spec",
+        )
     path = Path(spec)
     if _on_disk(spec):
         return path, spec
