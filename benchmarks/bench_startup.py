@@ -1,11 +1,18 @@
-"""Cold start of the CLI against the import floor of its dependencies, in the same run.
+"""Cold start of the CLI against two floors, measured in the same run.
 
     python benchmarks/bench_startup.py [--runs N] [--before DIR]
 
-Times ``convcost layer`` (every dimension given: no sympy), ``convcost net
-configs/mobilenet_v1.yaml`` and ``python -c "import typer, rich.table, yaml"`` as fresh
-subprocesses, interleaved so that machine noise hits all three alike, and prints the median of
-N runs of each and the ratio of each command to the floor (goal, issue 2: at most 1.3x).
+Times ``convcost layer`` (every dimension given: no sympy) and ``convcost net
+configs/mobilenet_v1.yaml`` as fresh subprocesses, interleaved with two floors so that machine
+noise hits all of them alike, and prints the median of N runs of each and its ratio to each
+floor (goal, issue 13: at most 1.3x):
+
+- the cheapest Typer program on the installed typer: a one-command app with one int option.
+  From typer 0.29 this includes pydantic, through which typer converts every option value;
+- ``python -c "import typer, rich.table, yaml"``: the imports convcost cannot do without.
+
+Where pydantic is installed, one more row, ``import typer, rich.table, yaml, pydantic`` and
+one ``TypeAdapter`` built, shows what typer 0.29's conversion adds to the second floor.
 
 With ``--before DIR`` (a checkout of an earlier commit, e.g. ``git worktree add /tmp/before
 REV``) the two convcost commands also run as ``python -m convcost`` from inside that tree and
@@ -17,6 +24,7 @@ at the same time.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import shutil
 import statistics
@@ -34,6 +42,10 @@ def one(n: int = 1) -> None:
     pass
 app(["--n", "2"], standalone_mode=False)
 """
+TYPER_FLOOR = "floor: Typer app, one int option"
+IMPORT_FLOOR = "floor: import typer, rich.table, yaml"
+FLOORS = (TYPER_FLOOR, IMPORT_FLOOR)
+PYDANTIC_ROW = "import typer, rich.table, yaml + pydantic"
 
 
 def _convcost() -> list[str]:
@@ -45,42 +57,30 @@ def _convcost() -> list[str]:
 
 
 def commands(before: Path | None) -> dict[str, tuple[list[str], Path]]:
-    """name -> (argv, the folder it runs in)."""
-    cmds = {name: (argv, ROOT) for name, argv in _commands(_convcost()).items()}
+    """name -> (argv, the folder it runs in); the floors first."""
+    python = sys.executable
+    cmds = {
+        TYPER_FLOOR: ([python, "-c", TYPER_APP], ROOT),
+        IMPORT_FLOOR: ([python, "-c", "import typer, rich.table, yaml"], ROOT),
+    }
+    if importlib.util.find_spec("pydantic") is not None:
+        # What typer 0.29 imports to convert a value, built once as typer builds it.
+        code = "import typer, rich.table, yaml, pydantic; pydantic.TypeAdapter(int)"
+        cmds[PYDANTIC_ROW] = ([python, "-c", code], ROOT)
+    cmds.update({name: (argv, ROOT) for name, argv in _convcost_commands(_convcost()).items()})
     if before is not None:
-        module = [sys.executable, "-m", "convcost"]
+        module = [python, "-m", "convcost"]
         for tree, label in ((before.resolve(), "before"), (ROOT, "after")):
-            for name, argv in _commands(module).items():
-                if name.startswith("convcost"):
-                    cmds[f"{name} ({label})"] = (argv, tree)
+            for name, argv in _convcost_commands(module).items():
+                cmds[f"{name} ({label})"] = (argv, tree)
     return cmds
 
 
-def _commands(cli: list[str]) -> dict[str, list[str]]:
+def _convcost_commands(cli: list[str]) -> dict[str, list[str]]:
+    layer = ["layer", "--k", "3", "--cin", "256", "--cout", "256", "--h", "56", "--w", "56"]
     return {
-        "floor: import typer, rich.table, yaml": [
-            sys.executable,
-            "-c",
-            "import typer, rich.table, yaml",
-        ],
-        "convcost layer (all dims)": [
-            *cli,
-            "layer",
-            "--k",
-            "3",
-            "--cin",
-            "256",
-            "--cout",
-            "256",
-            "--h",
-            "56",
-            "--w",
-            "56",
-        ],
+        "convcost layer (all dims)": [*cli, *layer],
         "convcost net mobilenet_v1": [*cli, "net", "configs/mobilenet_v1.yaml"],
-        # What any Typer command with one int option costs: from typer 0.29, parsing a value
-        # imports pydantic (about 45 ms), which the floor above does not include.
-        "typer app with one int option": [sys.executable, "-c", TYPER_APP],
     }
 
 
@@ -103,16 +103,16 @@ def main() -> None:
     for _ in range(args.runs):
         for name, (argv, cwd) in cmds.items():
             times[name].append(_once(argv, cwd))
-    floor = statistics.median(next(iter(times.values())))
+    medians = {name: statistics.median(samples) for name, samples in times.items()}
     from importlib.metadata import version
 
     print(
         f"python {sys.version.split()[0]}, typer {version('typer')}, {args.runs} runs each, "
-        "median wall time"
+        "median wall time; ratio to the Typer floor, ratio to the import floor"
     )
-    for name, samples in times.items():
-        median = statistics.median(samples)
-        print(f"{name:<46} {median * 1000:7.1f} ms  {median / floor:5.2f}x")
+    for name, median in medians.items():
+        ratios = "  ".join(f"{median / medians[floor]:5.2f}x" for floor in FLOORS)
+        print(f"{name:<46} {median * 1000:7.1f} ms  {ratios}")
 
 
 if __name__ == "__main__":

@@ -289,7 +289,7 @@ def _layout(
     return {"layout": Layout(view, units, width, ascii)}
 
 
-def _positive(text: str, flag: str, minimum: int = 1) -> int:
+def _positive(text: str, flag: str, minimum: int = 1, maximum: int = MAX_SIZE) -> int:
     if len(text.strip()) > MAX_NUMBER_TEXT:
         raise _bad(flag, f"{_clipped(text.strip())} is longer than {MAX_NUMBER_TEXT} characters")
     try:
@@ -298,19 +298,19 @@ def _positive(text: str, flag: str, minimum: int = 1) -> int:
         raise _bad(flag, f"{text!r} is not an integer") from None
     if value < minimum:
         raise _bad(flag, f"{text} must be {'positive' if minimum else 'zero or more'}")
-    if value > MAX_SIZE:
-        raise _bad(flag, f"{text} is larger than {MAX_SIZE:,}")
+    if value > maximum:
+        raise _bad(flag, f"{text} is larger than {maximum:,}")
     return value
 
 
-def _count(flag: str) -> Callable[[str], int]:
-    """The parser of an int flag such as ``--cin``: 1 to MAX_SIZE, said as ``--k`` says it.
+def _count(flag: str, maximum: int = MAX_SIZE) -> Callable[[str], int]:
+    """The parser of an int flag such as ``--cin``: 1 to ``maximum``, said as ``--k`` says it.
 
     Not typer's ``min``/``max``: typer 0.29 checks those through pydantic, whose message
     ("Input should be greater than or equal to 1") leaves out the value and is not typer
     0.28's. A default arrives as an int.
     """
-    return lambda text: _positive(str(text), flag)
+    return lambda text: _positive(str(text), flag, maximum=maximum)
 
 
 def parse_pair(text: str, flag: str, minimum: int = 1) -> tuple[int, int]:
@@ -763,8 +763,7 @@ def net(
         int | None,
         typer.Option(
             "--depth",
-            min=1,
-            max=MAX_NAME,
+            parser=_count("--depth", MAX_NAME),
             metavar="N",
             help="Group rows by the first N parts of their dotted names (block2.expand.bn is "
             "block2 at depth 1), each group one row with its sums, as torchinfo's depth.",
@@ -774,8 +773,7 @@ def net(
         int | None,
         typer.Option(
             "--top",
-            min=1,
-            max=MAX_ROWS,
+            parser=_count("--top", MAX_ROWS),
             metavar="K",
             help="Only the K rows with the most MACs, largest first.",
         ),

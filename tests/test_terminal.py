@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -24,7 +23,7 @@ pty = pytest.importorskip("pty")  # POSIX only
 fcntl = pytest.importorskip("fcntl")
 termios = pytest.importorskip("termios")
 
-CONVCOST = shutil.which("convcost") or "convcost"
+CONVCOST = str(Path(sys.executable).with_name("convcost"))
 
 COMMANDS = {
     "net_mobilenet_v2": ["net", "mobilenet_v2"],
