@@ -9,8 +9,8 @@ input (a depthwise convolution has groups = C) and on ``--alpha``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Any
 
@@ -96,6 +96,28 @@ class Width:
             )
         return scaled
 
+    def cout(self, entry: LayerSpec, cin: Any) -> int:
+        """A convolution entry's output channels: ``c`` scaled by alpha, or ``t`` times its
+        input channels (issue 14). A relative count is not scaled again: its input already
+        is, so MobileNetV3's head, ``6 * lastconv_input_channels`` in torchvision, follows
+        alpha as torchvision's does."""
+        if "t" not in entry.fields:
+            return self.channels(entry.fields["cout"], entry.scale)
+        return relative_channels(cin, entry.fields["t"])
+
+
+def relative_channels(cin: Any, t: float) -> int:
+    """``t * cin``, which must be a whole number: exact, with ``t`` as written (0.1 is 1/10)."""
+    if not isinstance(cin, int):
+        raise ConvcostError("a count relative to the input needs known input channels", field="t")
+    count = Fraction(str(t)) * cin
+    if count.denominator != 1:
+        raise ConvcostError(
+            f"t={t:g} times {cin} input channels is {float(count):g}, not a whole number",
+            field="t",
+        )
+    return int(count)
+
 
 # --- helpers --------------------------------------------------------------------------------
 
@@ -104,7 +126,7 @@ def _activation(name: str | None) -> list[Prim]:
     return [] if name is None else [Prim(name, L.Activation(name))]
 
 
-def _conv(name: str, layer: L.Conv2d, bn: bool, act: str | None) -> list[Prim]:
+def _conv(name: str, layer: L.Conv2d | L.ConvTranspose2d, bn: bool, act: str | None) -> list[Prim]:
     """A convolution, then BatchNorm and the activation: ``name``, ``name.bn``, ``name.relu``."""
     prims = [Prim(name, layer)]
     if bn:
@@ -133,7 +155,7 @@ def _get(entry: LayerSpec, key: str, default: Any) -> Any:
 def _expand_conv(entry: LayerSpec, shape: Shape, width: Width, first: bool) -> list[Node]:
     f = dict(entry.fields)
     layer = L.Conv2d(
-        cout=width.channels(f["cout"], entry.scale),
+        cout=width.cout(entry, shape[2]),
         k=f.get("k", (3, 3)),
         stride=_stride(f, first),
         padding=f.get("padding", "same"),
@@ -169,7 +191,7 @@ def _expand_depthwise(entry: LayerSpec, shape: Shape, width: Width, first: bool)
 def _expand_pointwise(entry: LayerSpec, shape: Shape, width: Width, first: bool) -> list[Node]:
     f = dict(entry.fields)
     layer = L.Conv2d(
-        cout=width.channels(f["cout"], entry.scale),
+        cout=width.cout(entry, shape[2]),
         k=(1, 1),
         stride=_stride(f, first),
         padding=(0, 0),
@@ -184,7 +206,7 @@ def _expand_separable(entry: LayerSpec, shape: Shape, width: Width, first: bool)
     bn, act = f.get("bn", True), f.get("act", "relu")
     dw = _depthwise("dw", shape[2], f, _stride(f, first), f.get("dw_bn", bn), f.get("dw_act", act))
     pw = L.Conv2d(
-        cout=width.channels(f["cout"], entry.scale),
+        cout=width.cout(entry, shape[2]),
         k=(1, 1),
         padding=(0, 0),
         bias=f.get("bias", False),
@@ -219,7 +241,23 @@ def _expand_simple(entry: LayerSpec, shape: Shape, width: Width, first: bool) ->
             stride=f.get("stride", k),
             padding=f.get("padding", (0, 0)),
             call=call,
+            ceil_mode=f.get("ceil_mode", False),
+            count_include_pad=f.get("count_include_pad", True),
         )
+    elif kind in ("layernorm", "groupnorm", "instancenorm"):
+        layer = L.Norm(
+            LayerKind(kind),
+            affine=f.get("elementwise_affine", f.get("affine", kind != "instancenorm")),
+            bias=f.get("bias", True),
+            groups=f.get("groups", 1),
+            track_running_stats=f.get("track_running_stats", False),
+            eps=f.get("eps", 1e-5),
+            call=call,
+        )
+    elif kind == "prelu":
+        layer = L.PReLU(f.get("num_parameters", 1), call)
+    elif kind == "layer_scale":
+        layer = L.LayerScale()
     elif kind in ("global_avgpool", "global_maxpool"):
         layer = L.GlobalPool(LayerKind(kind), call)
     elif kind == "adaptive_avgpool":
@@ -230,35 +268,113 @@ def _expand_simple(entry: LayerSpec, shape: Shape, width: Width, first: bool) ->
         layer = L.Dropout(f.get("p", 0.5))
     elif kind == "channel_shuffle":
         layer = L.ChannelShuffle(f.get("groups", 2))
+    elif kind == "upsample":
+        layer = L.Upsample(
+            scale_factor=f.get("scale_factor"),
+            size=f.get("size"),
+            mode=f.get("mode", "nearest"),
+            align_corners=f.get("align_corners"),
+            call=call,
+        )
+    elif kind == "pixel_shuffle":
+        layer = L.PixelShuffle(f["upscale_factor"])
+    elif kind == "pixel_unshuffle":
+        layer = L.PixelShuffle(f["downscale_factor"], LayerKind.PIXEL_UNSHUFFLE)
+    elif kind == "pad":
+        layer = L.Pad(*(f.get(side, 0) for side in ("left", "right", "top", "bottom")))
     else:
         raise _no_rule(kind)
     return [Prim("", layer)]
 
 
-def _squeeze_excite(f: dict[str, Any], cin: int, expanded: int) -> Residual:
-    """SE (Hu et al. 2018) as MobileNetV3/EfficientNet place it after the depthwise conv:
-    global pool, 1x1 conv with bias to the squeeze channels, act, 1x1 conv back, gate, scale."""
-    from_input = f.get("se_base", "expanded") == "input"
-    base = cin if from_input else expanded
-    # MobileNetV3 rounds to a multiple of 8; EfficientNet takes max(1, int(se * cin)) as it is.
-    divisor = f.get("se_divisor", 1 if from_input else 8)
-    squeeze = make_divisible(int(base * f["se"]), divisor)
+def _expand_conv_transpose(entry: LayerSpec, shape: Shape, width: Width, first: bool) -> list[Node]:
+    """PyTorch's ConvTranspose2d, then BatchNorm and the activation, as ``conv`` does."""
+    f = dict(entry.fields)
+    layer = L.ConvTranspose2d(
+        cout=width.channels(f["cout"], entry.scale),
+        k=f.get("k", (3, 3)),
+        stride=_stride(f, first),
+        padding=f.get("padding", (0, 0)),
+        # Only the first repetition strides, so only it takes the output padding.
+        output_padding=f.get("output_padding", (0, 0)) if first else (0, 0),
+        dilation=f.get("dilation", (1, 1)),
+        groups=f.get("groups", 1),
+        bias=f.get("bias", False),
+    )
+    return list(_conv("", layer, f.get("bn", True), f.get("act", "relu")))
+
+
+# The channels of the input of the block a squeeze_excite entry is written in, set by that
+# block's expansion (a container, or an inverted residual's `se`); not a field a spec can write.
+_BLOCK_INPUT = "(block input)"
+
+
+def _expand_squeeze_excite(entry: LayerSpec, shape: Shape, width: Width, first: bool) -> list[Node]:
+    """Squeeze-and-excitation (Hu et al. 2018, Figure 3; torchvision's SqueezeExcitation): global
+    average pool, 1x1 conv with bias to the squeeze channels, ``act``, 1x1 conv with bias back
+    to C, ``gate``, and the input multiplied by the gate; the shape is kept.
+
+    The squeeze width is ``squeeze`` channels as written (scaled by ``--alpha``), or
+    ``make_divisible(int(ratio * base), divisor)``: ``base`` is the entry's own input channels
+    (MobileNetV3: the expanded channels, divisor 8) or the input of the block it is in
+    (EfficientNet: ``max(1, int(0.25 * cin))``; RegNetY: ``0.25 * w_in``).
+    """
+    f = entry.fields
+    c = shape[2]
+    if not isinstance(c, int):
+        raise ConvcostError("needs a known number of input channels", field="ratio")
+    if "squeeze" in f:
+        for key in ("base", "divisor"):
+            if key in f:
+                raise ConvcostError(
+                    "only sizes a 'ratio'; 'squeeze' gives the channels as written", field=key
+                )
+        squeeze = width.channels(f["squeeze"], entry.scale)
+    else:
+        base: Any = c
+        if f.get("base", "channels") == "input":
+            base = f.get(_BLOCK_INPUT)
+            if base is None:
+                raise ConvcostError(
+                    "'input' is the input of the block the entry is written in (a residual, "
+                    "sequence or concat), and this one is in none; use 'channels' or 'squeeze'",
+                    field="base",
+                )
+        squeeze = make_divisible(int(base * f["ratio"]), f.get("divisor", 1))
+    act, gate = f.get("act", "relu"), f.get("gate", "sigmoid")
     body: list[Node] = [
         Prim("pool", L.GlobalPool()),
-        *_conv(
-            "fc1",
-            L.Conv2d(squeeze, (1, 1), padding=(0, 0), bias=True),
-            False,
-            f.get("se_act", "relu"),
-        ),
-        *_conv(
-            "fc2",
-            L.Conv2d(expanded, (1, 1), padding=(0, 0), bias=True),
-            False,
-            f.get("se_gate", "hsigmoid"),
-        ),
+        *_conv("fc1", L.Conv2d(squeeze, (1, 1), padding=(0, 0), bias=True), False, act),
+        *_conv("fc2", L.Conv2d(c, (1, 1), padding=(0, 0), bias=True), False, gate),
     ]
-    return Residual("se", body, merge=LayerKind.MULTIPLY)
+    return [Residual("", body, merge=LayerKind.MULTIPLY)]
+
+
+def _in_block(nodes: Iterable[Node], cin: Any) -> list[Node]:
+    """``nodes`` with each squeeze_excite entry among them told its block's input channels."""
+    return [
+        replace(node, fields={**node.fields, _BLOCK_INPUT: cin})
+        if isinstance(node, LayerSpec) and node.type == "squeeze_excite"
+        else node
+        for node in nodes
+    ]
+
+
+def _squeeze_excite(entry: LayerSpec, cin: int) -> LayerSpec:
+    """An inverted residual's ``se`` fields as the squeeze_excite entry ``se`` after its
+    depthwise conv: MobileNetV3 squeezes the expanded channels to a multiple of 8,
+    EfficientNet (``se_base: input``) takes ``max(1, int(se * cin))`` as it is."""
+    f = entry.fields
+    from_input = f.get("se_base", "expanded") == "input"
+    fields = {
+        "ratio": f["se"],
+        "base": "input" if from_input else "channels",
+        "divisor": f.get("se_divisor", 1 if from_input else 8),
+        "act": f.get("se_act", "relu"),
+        "gate": f.get("se_gate", "hsigmoid"),
+        _BLOCK_INPUT: cin,
+    }
+    return LayerSpec("squeeze_excite", fields, name="se", line=entry.line)
 
 
 def _expand_inverted_residual(
@@ -285,7 +401,7 @@ def _expand_inverted_residual(
         body += _conv("expand", L.Conv2d(expanded, (1, 1), padding=(0, 0)), True, act)
     body += _depthwise("dw", expanded, {"k": f.get("k", (3, 3))}, stride, True, act)
     if f.get("se", 0):
-        body.append(_squeeze_excite(f, cin, expanded))
+        body.append(_squeeze_excite(entry, cin))
     body += _conv("project", L.Conv2d(cout, (1, 1), padding=(0, 0)), True, None)
     if stride == (1, 1) and cin == cout:
         return [Residual("", body)]
@@ -316,13 +432,31 @@ def _expand_basic(entry: LayerSpec, shape: Shape, width: Width, first: bool) -> 
 
 def _expand_bottleneck(entry: LayerSpec, shape: Shape, width: Width, first: bool) -> list[Node]:
     """ResNet's bottleneck, v1.5 as in torchvision (stride on the 3x3): 1x1 -> 3x3 -> 1x1 to
-    expansion * c, each with BN, ReLU between, + shortcut, ReLU."""
+    expansion * c, each with BN, ReLU between, + shortcut, ReLU.
+
+    ResNeXt (Xie et al. 2017, Table 1) and Wide ResNet (Zagoruyko & Komodakis 2016) widen the
+    3x3 as torchvision's Bottleneck does: width = floor(c * width_per_group / 64) * groups
+    (resnext50_32x4d: groups 32, width_per_group 4; wide_resnet50_2: width_per_group 128).
+    ``dilation`` dilates the 3x3 and pads it by the dilation, as torchvision's
+    ``replace_stride_with_dilation`` builds FCN's and DeepLab's backbones.
+    """
     f = dict(entry.fields)
     c, stride = width.channels(f["cout"], entry.scale), _stride(f, first)
     cout = c * f.get("expansion", 4)
+    groups, per_group = f.get("groups", 1), f.get("width_per_group", 64)
+    inner = c * per_group // 64 * groups
+    if inner < 1:
+        raise ConvcostError(
+            f"{c} channels at width_per_group={per_group} leave none for the 3x3 "
+            "(width = floor(c * width_per_group / 64) * groups)",
+            field="width_per_group",
+        )
+    # torchvision's conv3x3 pads by the dilation, keeping the size (FCN's dilated stages).
+    dilation = f.get("dilation", (1, 1))
+    conv2 = L.Conv2d(inner, (3, 3), stride, dilation, dilation, groups=groups)
     body = [
-        *_conv("conv1", L.Conv2d(c, (1, 1), padding=(0, 0)), True, "relu"),
-        *_conv("conv2", L.Conv2d(c, (3, 3), stride, (1, 1)), True, "relu"),
+        *_conv("conv1", L.Conv2d(inner, (1, 1), padding=(0, 0)), True, "relu"),
+        *_conv("conv2", conv2, True, "relu"),
         *_conv("conv3", L.Conv2d(cout, (1, 1), padding=(0, 0)), True, None),
     ]
     return [Residual("", body, _projection(stride, cout, shape[2]), after=_activation("relu"))]
@@ -365,19 +499,20 @@ def _expand_shuffle_unit(entry: LayerSpec, shape: Shape, width: Width, first: bo
 
 def _expand_container(entry: LayerSpec, shape: Shape, width: Width, first: bool) -> list[Node]:
     f = dict(entry.fields)
+    cin = shape[2]  # the block input of a squeeze_excite entry written in this one
     if entry.type == "sequence":
-        return list(f["layers"])
+        return _in_block(f["layers"], cin)
     if entry.type == "residual":
         return [
             Residual(
                 "",
-                list(f["layers"]),
-                list(f.get("shortcut", ())),
+                _in_block(f["layers"], cin),
+                _in_block(f.get("shortcut", ()), cin),
                 after=_activation(f.get("act")),
                 shortcut_scope="shortcut",
             )
         ]
-    return [Concat("", [list(b) for b in f["branches"]], split=f.get("split"))]
+    return [Concat("", [_in_block(b, cin) for b in f["branches"]], split=f.get("split"))]
 
 
 _Rule = Callable[[LayerSpec, Shape, Width, bool], list[Node]]
@@ -396,6 +531,15 @@ _SIMPLE = (
     "flatten",
     "dropout",
     "channel_shuffle",
+    "upsample",
+    "pixel_shuffle",
+    "pixel_unshuffle",
+    "pad",
+    "layernorm",
+    "groupnorm",
+    "instancenorm",
+    "prelu",
+    "layer_scale",
 )
 
 _EXPAND: dict[str, _Rule] = {
@@ -404,9 +548,11 @@ _EXPAND: dict[str, _Rule] = {
     "pointwise": _expand_pointwise,
     "separable": _expand_separable,
     "fc": _expand_fc,
+    "conv_transpose": _expand_conv_transpose,
     "inverted_residual": _expand_inverted_residual,
     "basic": _expand_basic,
     "bottleneck": _expand_bottleneck,
+    "squeeze_excite": _expand_squeeze_excite,
     "shuffle_unit": _expand_shuffle_unit,
     "sequence": _expand_container,
     "residual": _expand_container,

@@ -106,8 +106,8 @@ app = typer.Typer(
     name="convcost",
     help="Exact params, MACs and FLOPs of convolution layers and whole CNNs.\n\n"
     "Conventions: MACs are multiply-accumulates (bias adds are not MACs), FLOPs = 2 x "
-    "MACs, params are trainable (weights, biases, BatchNorm gamma/beta); BatchNorm running "
-    "statistics are buffers.",
+    "MACs, params are trainable (weights, biases, norm gamma/beta, PReLU, layer scale); "
+    "running statistics of norms are buffers.",
     # A bare `convcost` prints the help (_root), not the help folded into one error line.
     invoke_without_command=True,
     add_completion=True,

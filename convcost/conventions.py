@@ -27,6 +27,24 @@ other preset reproduces one tool's number from the spec alone, rule by rule, fro
   average pool and ``mean``; one per element of a product (squeeze-excite) and of LeakyReLU;
   no bias adds. It reads the traced graph, so a functional call counts as its module does.
 
+LayerNorm, GroupNorm, InstanceNorm, PReLU and the layer scale (issue 14; docs/peers.md, edge
+cases): thop 2 per normalised element of an ``nn.LayerNorm`` or ``nn.InstanceNorm2d`` module
+(4 with an affine transform; none for ``nn.GroupNorm`` or a subclass such as ``LayerNorm2d``)
+and one per PReLU element; ptflops one per element of each norm module (two for GroupNorm and
+InstanceNorm with ``affine``), PReLU twice as a module; fvcore 5 per normalised element with an
+affine weight, 4 without; torchinfo their parameters; torchprofile the elements of a norm with
+an affine weight and the layer scale's products.
+
+Transposed convolutions and upsampling (issue 14; measured on FCN-ResNet50, U-Net and single
+layers by tests/reference/make_decoders.py): fvcore, ptflops and ptflops-aten count a
+``ConvTranspose2d`` per input position as convcost does (ptflops with its bias); thop and
+torchinfo per output position, as a convolution (torchinfo with its bias); torchprofile per
+output position too, but without the division by the groups when Cin != Cout. Upsampling:
+thop 1 (nearest) or 11 (bilinear) per output element of an ``nn.Upsample`` module; ptflops
+one per output element per module hook and per ``F.interpolate`` (a module counts twice);
+fvcore 1 (nearest) or 4 (bilinear), torchprofile 4 (bilinear) per output element, however
+called. Pixel shuffle and zero padding count zero everywhere.
+
 A preset is a rule over terms, never a table of models: how a global pool is written
 (``call: module|functional|mean`` on the spec entry) is the one fact about a model's code the
 spec states, because the hook-based tools see only modules.
@@ -38,7 +56,7 @@ import enum
 from collections.abc import Mapping
 from typing import NamedTuple
 
-from convcost.formulas import Count
+from convcost.formulas import CONVENTION, Count
 
 POOLS = ("max", "avg", "adaptive_avg", "adaptive_max")
 
@@ -77,25 +95,27 @@ class Convention(NamedTuple):
         """The convention as every report states it (JSON's ``convention``); a preset
         leads with its ``name``, convcost's own count keeps the keys it always had."""
         named = {} if self.name == "exact" else {"name": self.name}
-        return named | {
-            "macs": self.macs,
-            "flops": "2 * MACs (papers such as MobileNet and ResNet print MACs as 'FLOPs' or "
-            "'mult-adds')",
-            "params": "trainable parameters: weights, biases, BatchNorm gamma and beta",
-            "buffers": "BatchNorm running mean and variance (Keras: non-trainable params)",
-            "output_size": "floor((H + 2P - D(K-1) - 1)/S) + 1 (PyTorch); 'same' = ceil(H/S) "
-            "(TensorFlow)",
-        }
+        return named | {**CONVENTION, "macs": self.macs}
 
 
 def _pool(op: str, call: str, end: str) -> str:
     return f"pool.{op}{'.functional' if call == 'functional' else ''}.{end}"
 
 
+def _norm(op: str, affine: bool, call: str = "module") -> str:
+    """The term of a LayerNorm, GroupNorm or InstanceNorm (``layers._norm_cost``)."""
+    return f"norm.{op}{'.affine' if affine else ''}{'.functional' if call == 'functional' else ''}"
+
+
+NORMS = ("layer", "group", "instance")
+_CALLS = ("module", "functional")
+
 _MACS = {"conv": 1, "linear": 1}
 
 EXACT = Convention(
-    "exact", "multiply-accumulates of convolution and linear layers; bias adds are not MACs", _MACS
+    "exact",
+    "multiply-accumulates of convolution and linear layers; bias adds are not MACs",
+    {**_MACS, "conv_transpose": 1},
 )
 
 THOP = Convention(
@@ -109,6 +129,20 @@ THOP = Convention(
         _pool("adaptive_avg", "module", "out"): 1,
         _pool("avg", "module", "out"): 1,
         "act.leaky_relu": 1,
+        # count_convNd on a ConvTranspose2d: output elements x (Cin/G) x Kh x Kw;
+        # count_upsample: 1 (nearest) or 11 (bilinear) per output element of nn.Upsample.
+        "conv_transpose.out": 1,
+        "upsample.nearest.out": 1,
+        "upsample.bilinear.out": 11,
+        # count_normalization: 2 per element, doubled with an affine transform, for the
+        # module types nn.LayerNorm and nn.InstanceNorm2d only (no hook for nn.GroupNorm, nor
+        # for a subclass such as LayerNorm2d); count_prelu: one per element.
+        **{
+            _norm(op, affine): 4 if affine else 2
+            for op in ("layer", "instance")
+            for affine in (False, True)
+        },
+        "act.prelu": 1,
     },
 )
 
@@ -131,13 +165,28 @@ PTFLOPS = Convention(
         **{f"act.{f}.functional": 1 for f in ("relu", "relu6", "silu", "swish", "gelu")},
         **{_pool(op, "module", "in"): 2 for op in POOLS},
         **{_pool(op, "functional", "in"): 1 for op in POOLS},
+        # conv_flops_counter_hook(transpose=True): per input position; nn.Upsample's hook
+        # and the patched F.interpolate it calls: one per output element each.
+        "conv_transpose": 1,
+        **{f"upsample.{mode}.out": 2 for mode in ("nearest", "bilinear")},
+        **{f"upsample.{mode}.functional.out": 1 for mode in ("nearest", "bilinear")},
+        # bn_flops_counter_hook on the norm module types: one per element, two when the
+        # module's ``affine`` is set (LayerNorm's is ``elementwise_affine``: always one);
+        # nn.PReLU: its hook and the patched F.prelu it calls.
+        **{
+            _norm(op, affine): 2 if affine and op != "layer" else 1
+            for op in NORMS
+            for affine in (False, True)
+        },
+        "act.prelu": 2,
+        "act.prelu.functional": 1,
     },
 )
 
 PTFLOPS_ATEN = Convention(
     "ptflops-aten",
     "ptflops 0.7.5 (aten backend): conv and linear MACs and their bias adds",
-    {**_MACS, "bias": 1},
+    {**_MACS, "bias": 1, "conv_transpose": 1},
 )
 
 FVCORE = Convention(
@@ -149,13 +198,36 @@ FVCORE = Convention(
         "bn": 2,
         _pool("adaptive_avg", "module", "in"): 1,
         _pool("adaptive_avg", "functional", "in"): 1,
+        # conv_flop_count(transposed=True): per input position; aten::upsample_nearest2d
+        # and aten::upsample_bilinear2d: 1 and 4 per output element, however called.
+        "conv_transpose": 1,
+        **{f"upsample.nearest{call}.out": 1 for call in ("", ".functional")},
+        **{f"upsample.bilinear{call}.out": 4 for call in ("", ".functional")},
+        # norm_flop_counter: aten::layer_norm, group_norm, instance_norm, 5 per element with
+        # an affine weight, else 4, however the code calls them.
+        **{
+            _norm(op, affine, call): 5 if affine else 4
+            for op in NORMS
+            for affine in (False, True)
+            for call in _CALLS
+        },
     },
 )
 
 TORCHINFO = Convention(
     "torchinfo",
     "torchinfo 1.8.0 mult-adds: conv and linear MACs, bias adds, BatchNorm gamma and beta",
-    {**_MACS, "bias": 1, "bn_params": 1},
+    # A ConvTranspose2d is a "Conv" class to torchinfo: its params times output positions.
+    # The norms' and nn.PReLU's parameters are "weight" and "bias" of a leaf module: times
+    # the batch, as BatchNorm's. A layer scale's gamma is not named so: 0.
+    {
+        **_MACS,
+        "bias": 1,
+        "bn_params": 1,
+        "conv_transpose.out": 1,
+        "norm_params": 1,
+        "prelu_params": 1,
+    },
 )
 
 TORCHPROFILE = Convention(
@@ -174,6 +246,14 @@ TORCHPROFILE = Convention(
         "multiply": 1,
         "act.leaky_relu": 1,
         "act.leaky_relu.functional": 1,
+        # aten::_convolution: output elements x Kh x Kw x the weight's Cin axis as it reads
+        # it; aten::upsample_bilinear2d: 4 per output element (nearest is a zero-cost op).
+        "conv_transpose.out": 1,
+        "conv_transpose.out.ungrouped": 1,
+        **{f"upsample.bilinear{call}.out": 4 for call in ("", ".functional")},
+        # _norm: output elements with an affine weight, else 0; aten::mul: a layer scale.
+        **{_norm(op, True, call): 1 for op in NORMS for call in _CALLS},
+        "layer_scale": 1,
     },
 )
 

@@ -36,8 +36,10 @@ Count = Any
 CONVENTION = {
     "macs": "multiply-accumulates of convolution and linear layers; bias adds are not MACs",
     "flops": "2 * MACs (papers such as MobileNet and ResNet print MACs as 'FLOPs' or 'mult-adds')",
-    "params": "trainable parameters: weights, biases, BatchNorm gamma and beta",
-    "buffers": "BatchNorm running mean and variance (Keras: non-trainable params)",
+    "params": "trainable parameters: weights, biases, norms' gamma and beta, PReLU slopes, "
+    "layer scales",
+    "buffers": "running mean and variance of BatchNorm (and of InstanceNorm that tracks them; "
+    "Keras: non-trainable params)",
     "output_size": "floor((H + 2P - D(K-1) - 1)/S) + 1 (PyTorch); 'same' = ceil(H/S) (TensorFlow)",
 }
 
@@ -65,6 +67,15 @@ def ceil_divide(numerator: Count, divisor: Count) -> Count:
     return sympy.ceiling(numerator / divisor)
 
 
+def minimum(a: Count, b: Count) -> Count:
+    """min(a, b): ``min`` for ints, ``Min`` for symbols (``min`` would compare symbols)."""
+    if isinstance(a, int) and isinstance(b, int):
+        return min(a, b)
+    import sympy
+
+    return sympy.Min(a, b)
+
+
 # --- output size ----------------------------------------------------------------------------
 
 
@@ -77,6 +88,22 @@ def conv_output_size(
     (with ``ceil_mode=False``).
     """
     return (size + 2 * padding - dilation * (k - 1) - 1) // stride + 1
+
+
+def pool_output_size_ceil(
+    size: Count, k: Count, stride: Count = 1, padding: Count = 0, dilation: Count = 1
+) -> Count:
+    """Output length of a pooling window with ``ceil_mode=True`` (PyTorch's rule).
+
+    min(ceil((size + 2P - D(K-1) - 1) / S), floor((size + P - 1) / S)) + 1: the division
+    rounds up, so a last, partial window is kept, but that window must start inside the input
+    or its left padding. PyTorch writes the second bound as a correction (``pooling_shape.h``:
+    ``if ((out - 1) * S >= size + P) --out``); with P at most half the window, as PyTorch
+    requires, it removes at most one window, and the minimum is the same number without a
+    branch on a value.
+    """
+    span = size + 2 * padding - dilation * (k - 1) - 1
+    return minimum(ceil_divide(span, stride), (size + padding - 1) // stride) + 1
 
 
 def same_output_size(size: Count, stride: Count = 1) -> Count:
@@ -161,6 +188,77 @@ def separable_macs(
     return depthwise_macs(hout, wout, cin, kh, kw) + pointwise_macs(hout, wout, cin, cout)
 
 
+# --- transposed convolution and upsampling ----------------------------------------------------
+
+
+def conv_transpose_output_size(
+    size: Count,
+    k: Count,
+    stride: Count = 1,
+    padding: Count = 0,
+    dilation: Count = 1,
+    output_padding: Count = 0,
+) -> Count:
+    """Output length along one axis of a transposed convolution:
+    (size - 1) * S - 2P + D(K-1) + output_padding + 1.
+
+    Per axis, as PyTorch's ``ConvTranspose{1,2,3}d`` documentation writes it; an N-D layer
+    applies it to each spatial axis. It inverts :func:`conv_output_size`: a convolution with the
+    same K, S, P, D maps this length back to ``size`` (``output_padding`` picks one of the S
+    lengths that do so).
+    """
+    return (size - 1) * stride - 2 * padding + dilation * (k - 1) + output_padding + 1
+
+
+def conv_transpose_weights(
+    cin: Count, cout: Count, kh: Count, kw: Count, groups: Count = 1
+) -> Count:
+    """Weights of a grouped 2-D transposed convolution: Cin * (Cout/G) * Kh * Kw.
+
+    PyTorch stores them as ``[Cin, Cout/G, Kh, Kw]``; the count equals Cout * (Cin/G) * Kh * Kw,
+    the weights of the convolution it transposes.
+    """
+    return cin * exact_divide(cout, groups) * kh * kw
+
+
+def conv_transpose_params(
+    cin: Count, cout: Count, kh: Count, kw: Count, groups: Count = 1, bias: bool = False
+) -> Count:
+    """Params of a grouped 2-D transposed convolution: Cin * (Cout/G) * Kh * Kw (+ Cout)."""
+    return conv_transpose_weights(cin, cout, kh, kw, groups) + cout * int(bias)
+
+
+def conv_transpose_macs(
+    hin: Count, win: Count, cin: Count, cout: Count, kh: Count, kw: Count, groups: Count = 1
+) -> Count:
+    """MACs of a grouped 2-D transposed convolution: Hin * Win * Cin * (Cout/G) * Kh * Kw.
+
+    Counted per input position: each input element is multiplied by the Kh*Kw*(Cout/G) weights
+    of its group and scattered into the output, as fvcore's ``conv_flop_count(transposed=True)``
+    and ptflops count it. Scattered products that fall outside the output (cropped by the
+    padding) are counted, as the kernels compute them. Bias adds are not MACs.
+    """
+    return hin * win * conv_transpose_weights(cin, cout, kh, kw, groups)
+
+
+def conv_transpose_dense_macs(
+    hout: Count, wout: Count, cin: Count, cout: Count, kh: Count, kw: Count, groups: Count = 1
+) -> Count:
+    """Hout * Wout * Cout * (Cin/G) * Kh * Kw: a transposed convolution counted per output
+    position as if it were a convolution, as thop and torchinfo count it.
+
+    Not convcost's MACs (a stride S > 1 leaves most of these products on inserted zeros); a
+    cost term for the presets that count it (docs/peers.md).
+    """
+    return conv_macs(hout, wout, cin, cout, kh, kw, groups)
+
+
+def upsample_output_size(size: Count, scale_factor: Count) -> Count:
+    """Output length along one axis of ``nn.Upsample(scale_factor=s)`` with an integer s:
+    size * s (PyTorch's floor(size * s), exact for an integer)."""
+    return size * scale_factor
+
+
 # --- other layers ---------------------------------------------------------------------------
 
 
@@ -182,6 +280,27 @@ def batchnorm_params(c: Count) -> Count:
 def batchnorm_buffers(c: Count) -> Count:
     """Buffers of BatchNorm over C channels: running mean and variance, 2C."""
     return 2 * c
+
+
+def norm_params(c: Count, affine: bool = True, bias: bool = True) -> Count:
+    """Params of LayerNorm, GroupNorm or InstanceNorm over C channels: gamma (C) with an
+    affine transform, and beta (C) unless it has no bias: 2C, C or 0.
+
+    ConvNeXt's LayerNorm2d normalises over C at each position; GroupNorm over C/G channels and
+    all positions; InstanceNorm over each channel's positions. Each keeps one gamma and beta
+    per channel (PyTorch's ``elementwise_affine``/``affine``, and LayerNorm's ``bias``).
+    Normalising is not a MAC (these norms cannot fold into a convolution, but neither are they
+    multiply-accumulates of one); the presets count them from their elements.
+    """
+    return c * int(affine) * (1 + int(bias))
+
+
+def norm_buffers(c: Count, track_running_stats: bool = False) -> Count:
+    """Buffers of InstanceNorm with ``track_running_stats``: running mean and variance, 2C.
+
+    As for BatchNorm, ``num_batches_tracked`` (a step counter) is not counted.
+    """
+    return 2 * c * int(track_running_stats)
 
 
 def flops(macs: Count) -> Count:

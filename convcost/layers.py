@@ -42,6 +42,16 @@ class LayerKind(str, Enum):
     FLATTEN = "flatten"
     DROPOUT = "dropout"
     CHANNEL_SHUFFLE = "channel_shuffle"
+    CONV_TRANSPOSE2D = "conv_transpose2d"
+    UPSAMPLE = "upsample"
+    PIXEL_SHUFFLE = "pixel_shuffle"
+    PIXEL_UNSHUFFLE = "pixel_unshuffle"
+    PAD = "pad"
+    LAYERNORM = "layernorm"
+    GROUPNORM = "groupnorm"
+    INSTANCENORM = "instancenorm"
+    PRELU = "prelu"
+    LAYER_SCALE = "layer_scale"
     # Layers that merge the outputs of several paths; the walker checks their inputs agree.
     ADD = "add"
     CONCAT = "concat"
@@ -86,6 +96,21 @@ TERMS = {
     "adaptive_avg, adaptive_max (global and adaptive pools), mean (x.mean([2, 3])); "
     "pool.OP.functional.in/out when the code calls F.max_pool2d and the like",
     "add, multiply, concat": "output elements where paths meet (residual, squeeze-excite, concat)",
+    "norm.OP, norm.OP.affine": "elements normalised by a LayerNorm, GroupNorm or InstanceNorm "
+    "(OP layer, group, instance), .affine when it has gamma; norm.OP[.affine].functional when "
+    "the code calls F.layer_norm or a subclass the hook-based tools do not match "
+    "(torchvision's LayerNorm2d)",
+    "norm_params": "LayerNorm, GroupNorm and InstanceNorm gamma and beta (2C, C or 0)",
+    "prelu_params": "the slopes of an nn.PReLU module (1 or C)",
+    "layer_scale": "elements multiplied by a layer scale (ConvNeXt's gamma * x)",
+    "conv_transpose": "multiply-accumulates of a transposed convolution, per input position: "
+    "Hin*Win*Cin*(Cout/groups)*Kh*Kw",
+    "conv_transpose.out": "a transposed convolution counted per output position: "
+    "Hout*Wout*Cout*(Cin/groups)*Kh*Kw (thop, torchinfo)",
+    "conv_transpose.out.ungrouped": "what reading a grouped transposed convolution's weight "
+    "as ungrouped adds to conv_transpose.out when Cin != Cout: (groups-1) times it (torchprofile)",
+    "upsample.MODE.out": "upsampling output elements, MODE nearest or bilinear; "
+    "upsample.MODE.functional.out when the code calls F.interpolate",
 }
 
 
@@ -139,13 +164,20 @@ class Activation:
 
 @dataclass(frozen=True, slots=True)
 class Pool:
-    """Max or average pooling over a window; no params, no MACs by convention."""
+    """Max or average pooling over a window; no params, no MACs by convention.
+
+    ``ceil_mode`` rounds the output size up, as PyTorch's ``ceil_mode=True``
+    (:func:`~convcost.formulas.pool_output_size_ceil`); ``count_include_pad`` (average
+    pooling's divisor) changes no count and is kept only as the spec wrote it.
+    """
 
     kind: LayerKind
     k: Pair = (2, 2)
     stride: Pair = (2, 2)
     padding: Padding = (0, 0)
     call: Call | None = None
+    ceil_mode: bool = False
+    count_include_pad: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,6 +221,62 @@ class ChannelShuffle:
 
 
 @dataclass(frozen=True, slots=True)
+class ConvTranspose2d:
+    """PyTorch's ``ConvTranspose2d``: a grouped transposed convolution (a "deconvolution")."""
+
+    cout: int
+    k: Pair = (3, 3)
+    stride: Pair = (1, 1)
+    padding: Pair = (0, 0)
+    output_padding: Pair = (0, 0)
+    dilation: Pair = (1, 1)
+    groups: int = 1
+    bias: bool = False
+    kind: LayerKind = LayerKind.CONV_TRANSPOSE2D
+
+    def category(self) -> str:
+        """The row label of the breakdown by type: ``Conv T 2x2``, ``Conv T G4 3x3``."""
+        kernel = f"{self.k[0]}x{self.k[1]}"
+        return f"Conv T {kernel}" if self.groups == 1 else f"Conv T G{self.groups} {kernel}"
+
+
+UpsampleMode = Literal["nearest", "bilinear"]
+
+
+@dataclass(frozen=True, slots=True)
+class Upsample:
+    """``nn.Upsample`` / ``F.interpolate``: to ``size``, or by an integer ``scale_factor``
+    per axis (exactly one of them). No params; no MACs by convcost's convention."""
+
+    scale_factor: Pair | None = None
+    size: Pair | None = None
+    mode: UpsampleMode = "nearest"
+    align_corners: bool | None = None  # None: not given (PyTorch refuses any with nearest)
+    call: Call | None = None
+    kind: LayerKind = LayerKind.UPSAMPLE
+
+
+@dataclass(frozen=True, slots=True)
+class PixelShuffle:
+    """``nn.PixelShuffle(r)``: (H, W, C) -> (H*r, W*r, C/r^2); ``nn.PixelUnshuffle(r)`` with
+    ``kind`` PIXEL_UNSHUFFLE: (H, W, C) -> (H/r, W/r, C*r^2). A permutation, free."""
+
+    factor: int = 2
+    kind: LayerKind = LayerKind.PIXEL_SHUFFLE
+
+
+@dataclass(frozen=True, slots=True)
+class Pad:
+    """``nn.ZeroPad2d((left, right, top, bottom))``: zeros around the input, free."""
+
+    left: int = 0
+    right: int = 0
+    top: int = 0
+    bottom: int = 0
+    kind: LayerKind = LayerKind.PAD
+
+
+@dataclass(frozen=True, slots=True)
 class Merge:
     """Where paths meet: ``add`` (residual), ``concat`` (channels), ``multiply`` (SE scale).
 
@@ -196,6 +284,42 @@ class Merge:
     """
 
     kind: LayerKind = LayerKind.ADD
+
+
+@dataclass(frozen=True, slots=True)
+class Norm:
+    """LayerNorm over the channels at each position (ConvNeXt's LayerNorm2d, or
+    ``nn.LayerNorm(C)`` on channels-last), GroupNorm, or InstanceNorm.
+
+    ``affine`` is PyTorch's ``elementwise_affine`` (LayerNorm) or ``affine``; ``bias`` is
+    LayerNorm's ``bias``; ``groups`` is GroupNorm's ``num_groups``; ``track_running_stats``
+    gives InstanceNorm BatchNorm's buffers. ``eps`` changes no count.
+    """
+
+    kind: LayerKind = LayerKind.LAYERNORM
+    affine: bool = True
+    bias: bool = True
+    groups: int = 1
+    track_running_stats: bool = False
+    eps: float = 1e-5
+    call: Call | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PReLU:
+    """PyTorch's ``nn.PReLU(num_parameters)``: a learned slope, one or one per channel."""
+
+    num_parameters: int = 1
+    call: Call | None = None
+    kind: LayerKind = LayerKind.PRELU
+
+
+@dataclass(frozen=True, slots=True)
+class LayerScale:
+    """ConvNeXt's layer scale (from CaiT, Touvron et al. 2021): gamma * x, one gamma per
+    channel."""
+
+    kind: LayerKind = LayerKind.LAYER_SCALE
 
 
 Layer = (
@@ -209,7 +333,14 @@ Layer = (
     | Flatten
     | Dropout
     | ChannelShuffle
+    | ConvTranspose2d
+    | Upsample
+    | PixelShuffle
+    | Pad
     | Merge
+    | Norm
+    | PReLU
+    | LayerScale
 )
 
 
@@ -309,6 +440,32 @@ def _elements(shape: Shape) -> Count:
     return h * w * c
 
 
+def _ceil_window_output(size: Count, k: int, stride: int, padding: Padding, axis: int) -> Count:
+    """Output length of a pool with ``ceil_mode=True`` along ``axis`` (0 = H, 1 = W).
+
+    PyTorch keeps a last window that runs past the padded input, even one larger than it, as
+    long as it starts inside the input or its left padding; it refuses only an output of zero
+    windows, and so does this.
+    """
+    if padding == "same":
+        raise ConvcostError(
+            "needs a numeric padding: 'same' already rounds the output up (TensorFlow), and "
+            "PyTorch's pools have no 'same'",
+            field="ceil_mode",
+        )
+    pad = 0 if padding == "valid" else padding[axis]
+    out = formulas.pool_output_size_ceil(size, k, stride, pad)
+    if _known(out) and out < 1:
+        name = "H" if axis == 0 else "W"
+        raise ConvcostError(
+            f"window {k} is {k - size - 2 * pad} larger than the input {name}={size} padded by "
+            f"{pad} on each side, and ceil_mode lets a window run past the padded input by at "
+            f"most stride - 1 = {stride - 1} (PyTorch: output size is too small)",
+            field="k",
+        )
+    return out
+
+
 def _pool_cost(layer: Pool, shape: Shape) -> Cost:
     """PyTorch's MaxPool2d and AvgPool2d refuse padding above half the window."""
     h, w, c = shape
@@ -320,8 +477,12 @@ def _pool_cost(layer: Pool, shape: Shape) -> Cost:
                     "(PyTorch refuses it)",
                     field="padding",
                 )
-    hout = _window_output(h, layer.k[0], layer.stride[0], layer.padding, 0, what="window")
-    wout = _window_output(w, layer.k[1], layer.stride[1], layer.padding, 1, what="window")
+    if layer.ceil_mode:
+        hout = _ceil_window_output(h, layer.k[0], layer.stride[0], layer.padding, 0)
+        wout = _ceil_window_output(w, layer.k[1], layer.stride[1], layer.padding, 1)
+    else:
+        hout = _window_output(h, layer.k[0], layer.stride[0], layer.padding, 0, what="window")
+        wout = _window_output(w, layer.k[1], layer.stride[1], layer.padding, 1, what="window")
     op = "max" if layer.kind is LayerKind.MAXPOOL else "avg"
     return _pooled(op, layer.call, shape, (hout, wout, c))
 
@@ -349,6 +510,104 @@ def _shuffle_cost(layer: ChannelShuffle, shape: Shape) -> Cost:
     return Cost(output=shape)
 
 
+def _conv_transpose_cost(layer: ConvTranspose2d, shape: Shape) -> Cost:
+    """PyTorch's ``ConvTranspose2d``, with the checks PyTorch makes: groups divide both channel
+    counts, output_padding is smaller than the stride or the dilation, the output is not empty."""
+    h, w, cin = shape
+    if _known(cin) and cin % layer.groups:
+        raise ConvcostError(f"{layer.groups} does not divide cin={cin}", field="groups")
+    if layer.cout % layer.groups:
+        raise ConvcostError(f"{layer.groups} does not divide cout={layer.cout}", field="groups")
+    for axis, (pad, stride, dilation) in enumerate(
+        zip(layer.output_padding, layer.stride, layer.dilation, strict=True)
+    ):
+        if pad >= stride and pad >= dilation:
+            name = "H" if axis == 0 else "W"
+            raise ConvcostError(
+                f"{pad} along {name} must be smaller than the stride ({stride}) or the "
+                f"dilation ({dilation}), as PyTorch requires",
+                field="output_padding",
+            )
+    sizes = []
+    for axis, size in enumerate((h, w)):
+        out = formulas.conv_transpose_output_size(
+            size,
+            layer.k[axis],
+            layer.stride[axis],
+            layer.padding[axis],
+            layer.dilation[axis],
+            layer.output_padding[axis],
+        )
+        if _known(out) and out < 1:
+            name = "H" if axis == 0 else "W"
+            raise ConvcostError(
+                f"{layer.padding[axis]} leaves no output: {name}={size} gives {name}out={out}",
+                field="padding",
+            )
+        sizes.append(out)
+    hout, wout = sizes
+    kh, kw = layer.k
+    g = layer.groups
+    dense = formulas.conv_transpose_dense_macs(hout, wout, cin, layer.cout, kh, kw, g)
+    terms = {
+        "conv_transpose": formulas.conv_transpose_macs(h, w, cin, layer.cout, kh, kw, g),
+        "conv_transpose.out": dense,
+    }
+    if g > 1 and _known(cin) and cin != layer.cout:
+        # torchprofile reads the [Cin, Cout/G, Kh, Kw] weight as [Cout, Cin, ...] unless
+        # Cin == Cout, so it misses the division by G (docs/peers.md).
+        terms["conv_transpose.out.ungrouped"] = (g - 1) * dense
+    if layer.bias:
+        terms["bias"] = hout * wout * layer.cout
+    return Cost(
+        output=(hout, wout, layer.cout),
+        params=formulas.conv_transpose_params(cin, layer.cout, kh, kw, g, layer.bias),
+        terms=terms,
+    )
+
+
+def _upsample_cost(layer: Upsample, shape: Shape) -> Cost:
+    """``nn.Upsample`` and ``F.interpolate``, refused where PyTorch refuses them."""
+    h, w, c = shape
+    if (layer.scale_factor is None) == (layer.size is None):
+        raise ConvcostError(
+            "give the output as 'scale_factor' or 'size', one of them", field="scale_factor"
+        )
+    if layer.align_corners is not None and layer.mode == "nearest":
+        raise ConvcostError(
+            "applies to bilinear upsampling only (PyTorch refuses it with mode nearest)",
+            field="align_corners",
+        )
+    if layer.size is not None:
+        output: Shape = (layer.size[0], layer.size[1], c)
+    else:
+        sh, sw = layer.scale_factor  # type: ignore[misc]
+        output = (formulas.upsample_output_size(h, sh), formulas.upsample_output_size(w, sw), c)
+    call = ".functional" if layer.call == "functional" else ""
+    return Cost(output=output, terms={f"upsample.{layer.mode}{call}.out": _elements(output)})
+
+
+def _pixel_shuffle_cost(layer: PixelShuffle, shape: Shape) -> Cost:
+    """PixelShuffle (depth to space) and PixelUnshuffle (space to depth): permutations."""
+    h, w, c = shape
+    r = layer.factor
+    if layer.kind is LayerKind.PIXEL_SHUFFLE:
+        if _known(c) and c % (r * r):
+            raise ConvcostError(
+                f"{r}x{r} = {r * r} does not divide the {c} channels", field="upscale_factor"
+            )
+        return Cost(output=(h * r, w * r, formulas.exact_divide(c, r * r)))
+    for name, size in (("H", h), ("W", w)):
+        if _known(size) and size % r:
+            raise ConvcostError(f"{r} does not divide {name}={size}", field="downscale_factor")
+    return Cost(output=(formulas.exact_divide(h, r), formulas.exact_divide(w, r), c * r * r))
+
+
+def _pad_cost(layer: Pad, shape: Shape) -> Cost:
+    h, w, c = shape
+    return Cost(output=(h + layer.top + layer.bottom, w + layer.left + layer.right, c))
+
+
 def _free(layer: Dropout, shape: Shape) -> Cost:
     return Cost(output=shape)
 
@@ -356,6 +615,64 @@ def _free(layer: Dropout, shape: Shape) -> Cost:
 def _merge_cost(layer: Merge, shape: Shape) -> Cost:
     """Where paths meet: the merged tensor's elements, one add or multiply each."""
     return Cost(output=shape, terms={layer.kind.value: _elements(shape)})
+
+
+_NORM_OP = {LayerKind.LAYERNORM: "layer", LayerKind.GROUPNORM: "group"}
+
+
+def _norm_cost(layer: Norm, shape: Shape) -> Cost:
+    """LayerNorm (over C), GroupNorm, InstanceNorm: gamma and beta, no MACs.
+
+    Not MACs under the exact convention, as BatchNorm and the activations are not: convcost
+    counts multiply-accumulates of convolutions and linear layers only. (BatchNorm folds into
+    the convolution before it at inference; these norms cannot, as their statistics depend on
+    the input, but their work is still per element, not a dot product.) The elements they
+    normalise are the ``norm.*`` terms that the presets weigh.
+    """
+    c = shape[2]
+    if layer.kind is LayerKind.GROUPNORM and _known(c) and c % layer.groups:
+        raise ConvcostError(
+            f"{layer.groups} groups do not divide the {c} channels (PyTorch refuses it)",
+            field="groups",
+        )
+    op = _NORM_OP.get(layer.kind, "instance")
+    name = f"norm.{op}{'.affine' if layer.affine else ''}"
+    if layer.call == "functional":
+        name += ".functional"
+    params = formulas.norm_params(c, layer.affine, layer.bias)
+    terms = {name: _elements(shape)}
+    if layer.affine:
+        terms["norm_params"] = params
+    return Cost(
+        output=shape,
+        params=params,
+        buffers=formulas.norm_buffers(c, layer.track_running_stats),
+        terms=terms,
+    )
+
+
+def _prelu_cost(layer: PReLU, shape: Shape) -> Cost:
+    """PyTorch's PReLU: ``num_parameters`` slopes, 1 or one per channel; free, as the other
+    activations are."""
+    c = shape[2]
+    if layer.num_parameters != 1 and _known(c) and layer.num_parameters != c:
+        raise ConvcostError(
+            f"{layer.num_parameters} slopes for {c} channels: PReLU takes 1 or one per channel",
+            field="num_parameters",
+        )
+    if layer.call == "functional":
+        return Cost(output=shape, terms={"act.prelu.functional": _elements(shape)})
+    return Cost(
+        output=shape,
+        params=layer.num_parameters,
+        terms={"act.prelu": _elements(shape), "prelu_params": layer.num_parameters},
+    )
+
+
+def _layer_scale_cost(layer: LayerScale, shape: Shape) -> Cost:
+    """One gamma per channel, one multiply per element; not a MAC, as squeeze-excite's scaling
+    is not."""
+    return Cost(output=shape, params=shape[2], terms={"layer_scale": _elements(shape)})
 
 
 KIND_COST: dict[LayerKind, Callable[..., Cost]] = {
@@ -371,9 +688,19 @@ KIND_COST: dict[LayerKind, Callable[..., Cost]] = {
     LayerKind.FLATTEN: _flatten_cost,
     LayerKind.DROPOUT: _free,
     LayerKind.CHANNEL_SHUFFLE: _shuffle_cost,
+    LayerKind.CONV_TRANSPOSE2D: _conv_transpose_cost,
+    LayerKind.UPSAMPLE: _upsample_cost,
+    LayerKind.PIXEL_SHUFFLE: _pixel_shuffle_cost,
+    LayerKind.PIXEL_UNSHUFFLE: _pixel_shuffle_cost,
+    LayerKind.PAD: _pad_cost,
     LayerKind.ADD: _merge_cost,
     LayerKind.CONCAT: _merge_cost,
     LayerKind.MULTIPLY: _merge_cost,
+    LayerKind.LAYERNORM: _norm_cost,
+    LayerKind.GROUPNORM: _norm_cost,
+    LayerKind.INSTANCENORM: _norm_cost,
+    LayerKind.PRELU: _prelu_cost,
+    LayerKind.LAYER_SCALE: _layer_scale_cost,
 }
 
 
@@ -392,6 +719,8 @@ def category(layer: Layer, shape: Shape) -> str:
         return layer.category(shape[2])
     if isinstance(layer, Linear):
         return "Fully connected"
+    if isinstance(layer, ConvTranspose2d):
+        return layer.category()
     labels = {
         LayerKind.BATCHNORM: "BatchNorm",
         LayerKind.ACTIVATION: "Activation",
@@ -400,5 +729,11 @@ def category(layer: Layer, shape: Shape) -> str:
         LayerKind.GLOBAL_AVGPOOL: "Pooling",
         LayerKind.GLOBAL_MAXPOOL: "Pooling",
         LayerKind.ADAPTIVE_AVGPOOL: "Pooling",
+        LayerKind.UPSAMPLE: "Upsampling",
+        LayerKind.LAYERNORM: "LayerNorm",
+        LayerKind.GROUPNORM: "GroupNorm",
+        LayerKind.INSTANCENORM: "InstanceNorm",
+        LayerKind.PRELU: "Activation",
+        LayerKind.LAYER_SCALE: "Layer scale",
     }
     return labels.get(layer.kind, "Other")

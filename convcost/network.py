@@ -538,7 +538,7 @@ def _called(layer: L.Layer, calls: Mapping[str, L.Call]) -> L.Layer:
     blocks too), else a module."""
     if isinstance(layer, L.Activation):
         return replace(layer, call=calls.get(layer.function, "module"))
-    if isinstance(layer, L.Pool | L.GlobalPool | L.AdaptivePool):
+    if isinstance(layer, L.Pool | L.GlobalPool | L.AdaptivePool | L.Norm | L.PReLU | L.Upsample):
         return replace(layer, call=calls.get(layer.kind.value, "module"))
     return layer
 

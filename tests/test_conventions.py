@@ -193,7 +193,10 @@ def _doc_table(header: str) -> list[list[str]]:
 _TERM = re.compile(
     r"(conv|linear|bias|bn|bn_params|add|multiply|concat"
     rf"|act\.({'|'.join(spec.ACTIVATIONS)})(\.functional)?"
-    rf"|pool\.({'|'.join(conventions.POOLS)})(\.functional)?\.(in|out)|pool\.mean\.(in|out))"
+    rf"|pool\.({'|'.join(conventions.POOLS)})(\.functional)?\.(in|out)|pool\.mean\.(in|out)"
+    rf"|norm\.({'|'.join(conventions.NORMS)})(\.affine)?(\.functional)?"
+    r"|norm_params|prelu_params|act\.prelu(\.functional)?|layer_scale"
+    r"|conv_transpose(\.out(\.ungrouped)?)?|upsample\.(nearest|bilinear)(\.functional)?\.out)"
 )
 
 

@@ -57,6 +57,24 @@ REFERENCE: dict[str, tuple[int, int, int, int, int, int, str]] = {
     "mobilenet_v1_cifar": (3_217_226, 21_888, 46_354_432, 27, 27, 1, "224886d1c0de1383"),
     # pytorch-cifar models/mobilenetv2.py MobileNetV2() (4 of the 57 convs are 1x1 shortcuts)
     "mobilenet_v2_cifar": (2_296_922, 35_088, 91_154_944, 57, 57, 1, "3efc1a87d2aade79"),
+    # torchvision.models.squeezenet1_1 (torchvision 0.28, tests/reference/norms_pools.json;
+    # tests/test_norms_pools.py checks 225, 227 and 231 too)
+    "squeezenet1_1": (1_235_496, 0, 349_151_936, 26, 0, 0, "beedf38f12b55b03"),
+    # torchvision.models.convnext_tiny (the same fixture): the blocks' 36 Linear layers on
+    # channels-last positions are 1x1 convs here, as in the fixture's list
+    "convnext_tiny": (28_589_128, 0, 4_455_531_264, 58, 0, 1, "27dd6619d161d723"),
+    # torchvision.models.segmentation.fcn_resnet50(weights=None, weights_backbone=None,
+    # aux_loss=False) at 520x520 (torchvision 0.28; tests/reference/decoders.json)
+    "fcn_resnet50": (32_957_013, 54_144, 142_725_772_800, 55, 54, 0, "826e3b4c8a1cf1f7"),
+    # U-Net (Ronneberger et al. 2015) with padded 3x3 convs, 512x512x1, written from the paper
+    # in tests/reference/make_decoders.py (decoders.json); 4 of the 23 convs are transposed
+    "unet": (31_030_658, 0, 192_384_335_872, 23, 0, 0, "f4803b4b256336d0"),
+    # torchvision.models.regnet_y_400mf (torchvision 0.28; tests/reference/regnet_resnext.json,
+    # whose layer order puts each block's projection after its transform, as convcost walks
+    # a residual; 32 of the 85 convs are SE convs)
+    "regnet_y_400mf": (4_344_144, 27_152, 401_842_848, 85, 53, 1, "54d70e0ba7a52780"),
+    # torchvision.models.resnext50_32x4d (torchvision 0.28; tests/reference/regnet_resnext.json)
+    "resnext50_32x4d": (25_028_904, 68_224, 4_230_479_872, 53, 53, 1, "947ee73a3252b557"),
 }
 
 # config -> (conv MACs, linear MACs, BN params), the reference's totals split by layer type.
@@ -74,9 +92,23 @@ SPLIT: dict[str, tuple[int, int, int]] = {
     "resnet18_cifar": (555_417_600, 5_120, 9_600),
     "mobilenet_v1_cifar": (46_344_192, 10_240, 21_888),
     "mobilenet_v2_cifar": (91_142_144, 12_800, 35_088),
+    "squeezenet1_1": (349_151_936, 0, 0),
+    "convnext_tiny": (4_454_763_264, 768_000, 0),
+    "regnet_y_400mf": (401_402_848, 440_000, 27_152),
+    "resnext50_32x4d": (4_228_431_872, 2_048_000, 68_224),
+    "fcn_resnet50": (142_725_772_800, 0, 54_144),
+    "unet": (192_384_335_872, 0, 0),
 }
 
-_TAGS = {LayerKind.CONV2D: "conv", LayerKind.LINEAR: "linear", LayerKind.BATCHNORM: "bn"}
+# Segmentation networks: their output is a map the size of the input, not a 1x1 vector.
+DENSE = {"fcn_resnet50": (520, 520), "unet": (512, 512)}
+
+_TAGS = {
+    LayerKind.CONV2D: "conv",
+    LayerKind.CONV_TRANSPOSE2D: "conv",  # a transposed convolution is a "conv" row too
+    LayerKind.LINEAR: "linear",
+    LayerKind.BATCHNORM: "bn",
+}
 
 
 def _walk(name: str, alpha: Fraction | None = None, resolution: int | None = None) -> Report:
@@ -136,7 +168,7 @@ def test_config_loads_walks_and_names_its_source(name: str) -> None:
     assert path.read_text().startswith("#")  # headed by a comment naming its source
     report = network.walk(loaded)
     assert report.rows and report.totals.macs > 0
-    assert report.rows[-1].output[:2] == (1, 1)
+    assert report.rows[-1].output[:2] == DENSE.get(name, (1, 1))
 
 
 def test_resnet18_macs_layer_by_layer() -> None:

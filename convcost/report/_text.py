@@ -197,7 +197,7 @@ def ratio_lines(c: Comparison) -> list[tuple[str, str]]:
 
 CONVENTION_NOTE = (
     "MACs = multiply-accumulates (bias adds are not MACs); FLOPs = 2 x MACs; "
-    "params = weights + biases + BatchNorm gamma/beta; buffers = BatchNorm "
+    "params = weights + biases + norm gamma/beta (+ PReLU, layer scale); buffers = norm "
     "running mean/var"
 )
 
@@ -208,7 +208,8 @@ def convention_note(convention: Convention) -> str:
         return CONVENTION_NOTE
     return (
         f"convention {convention.name}: MACs = {convention.macs}; FLOPs = 2 x MACs; "
-        "params = weights + biases + BatchNorm gamma/beta; buffers = BatchNorm running mean/var"
+        "params = weights + biases + norm gamma/beta (+ PReLU, layer scale); buffers = norm "
+        "running mean/var"
     )
 
 

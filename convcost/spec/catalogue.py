@@ -40,6 +40,10 @@ RATIO = "ratio"  # number >= 0
 PROB = "prob"  # number in [0, 1)
 SCALE = "scale"  # true, false or "up"
 CHOICE_SE_BASE = "se_base"
+OFFSET = "offset"  # integer >= 0
+OFFSETS = "offsets"  # integer >= 0 or [h, w] (a transposed conv's padding, output_padding)
+CHOICE_UPSAMPLE_MODE = "upsample_mode"  # nearest or bilinear
+CHOICE_SQUEEZE_BASE = "squeeze_base"  # squeeze_excite's base: channels or input
 LAYERS = "layers"  # list of entries
 BRANCHES = "branches"  # list of entry lists
 COUNTS = "counts"  # list of positive integers
@@ -76,12 +80,21 @@ class Field(NamedTuple):
     default: Any = None
 
 
+class OneOf(NamedTuple):
+    """Exactly one of ``fields`` must be given: two ways to write ``what``, each field with
+    what it means (``t`` or ``exp`` for an inverted residual's expansion)."""
+
+    what: str
+    fields: tuple[tuple[str, str], ...]
+
+
 class EntryType(NamedTuple):
     """What a spec may write as ``name: {fields}`` and how it is named and expanded.
 
     ``prefix`` names an unnamed entry (``conv1``, ``block3``); ``rule`` names its expansion in
     blocks.py (``_expand_<rule>``); ``group`` is the table of docs/spec.md that lists it.
-    Every entry also takes ``COMMON``'s fields.
+    ``one_of`` names fields of which exactly one is given. Every entry also takes
+    ``COMMON``'s fields.
     """
 
     name: str
@@ -90,6 +103,7 @@ class EntryType(NamedTuple):
     rule: str
     group: str  # "layer", "block" or "container"
     required: tuple[str, ...] = ()
+    one_of: OneOf | None = None
 
 
 def _conv_fields(**extra: Field) -> dict[str, Field]:
@@ -104,19 +118,26 @@ def _conv_fields(**extra: Field) -> dict[str, Field]:
 
 _BN_ACT = {"bias": Field(BOOL, False), "bn": Field(BOOL, True), "act": Field(ACT, "relu")}
 _CALLED = {"call": Field(CALL, "module")}  # unless the spec's defaults say otherwise
+# A convolution's output channels: a count, or a multiple of its input channels (issue 14:
+# torchvision sizes MobileNetV3's last conv as 6x its input, EfficientNet's as 4x, and only a
+# relative count follows --alpha as torchvision's width rules do).
+_CHANNELS = {"cout": Field(COUNT), "t": Field(NUMBER)}
+_COUT_OR_T = OneOf(
+    "the output channels", (("cout", "a count"), ("t", "a multiple of the input channels"))
+)
 
 _TYPES = (
     EntryType(
         "conv",
         {
-            "cout": Field(COUNT),
+            **_CHANNELS,
             **_conv_fields(groups=Field(COUNT, 1)),
             **_BN_ACT,
         },
         prefix="conv",
         rule="conv",
         group="layer",
-        required=("cout",),
+        one_of=_COUT_OR_T,
     ),
     EntryType(
         "depthwise",
@@ -127,16 +148,16 @@ _TYPES = (
     ),
     EntryType(
         "pointwise",
-        {"cout": Field(COUNT), "stride": Field(PAIR, (1, 1)), **_BN_ACT},
+        {**_CHANNELS, "stride": Field(PAIR, (1, 1)), **_BN_ACT},
         prefix="pw",
         rule="pointwise",
         group="layer",
-        required=("cout",),
+        one_of=_COUT_OR_T,
     ),
     EntryType(
         "separable",
         {
-            "cout": Field(COUNT),
+            **_CHANNELS,
             **_conv_fields(),
             **_BN_ACT,
             "dw_bn": Field(BOOL, SameAs("bn")),
@@ -145,7 +166,7 @@ _TYPES = (
         prefix="block",
         rule="separable",
         group="layer",
-        required=("cout",),
+        one_of=_COUT_OR_T,
     ),
     EntryType(
         "fc",
@@ -156,6 +177,52 @@ _TYPES = (
         required=("cout",),
     ),
     EntryType("batchnorm", {}, prefix="bn", rule="simple", group="layer"),
+    # PyTorch's argument names; eps changes no count, it is accepted for transcription.
+    EntryType(
+        "layernorm",
+        {
+            "elementwise_affine": Field(BOOL, True),
+            "bias": Field(BOOL, True),
+            "eps": Field(NUMBER, 1e-5),
+            **_CALLED,
+        },
+        prefix="ln",
+        rule="simple",
+        group="layer",
+    ),
+    EntryType(
+        "groupnorm",
+        {
+            "groups": Field(COUNT),
+            "affine": Field(BOOL, True),
+            "eps": Field(NUMBER, 1e-5),
+            **_CALLED,
+        },
+        prefix="gn",
+        rule="simple",
+        group="layer",
+        required=("groups",),
+    ),
+    EntryType(
+        "instancenorm",
+        {
+            "affine": Field(BOOL, False),
+            "track_running_stats": Field(BOOL, False),
+            "eps": Field(NUMBER, 1e-5),
+            **_CALLED,
+        },
+        prefix="in",
+        rule="simple",
+        group="layer",
+    ),
+    EntryType(
+        "prelu",
+        {"num_parameters": Field(COUNT, 1), **_CALLED},
+        prefix="prelu",
+        rule="simple",
+        group="layer",
+    ),
+    EntryType("layer_scale", {}, prefix="ls", rule="simple", group="layer"),
     *(EntryType(name, _CALLED, prefix=name, rule="simple", group="layer") for name in ACTIVATIONS),
     *(
         EntryType(
@@ -164,6 +231,9 @@ _TYPES = (
                 "k": Field(PAIR, (2, 2)),
                 "stride": Field(PAIR, SameAs("k")),
                 "padding": Field(PADDING, (0, 0)),
+                "ceil_mode": Field(BOOL, False),
+                # Average pooling's divisor: accepted as written, it changes no count.
+                **({"count_include_pad": Field(BOOL, True)} if name == "avgpool" else {}),
                 **_CALLED,
             },
             prefix="pool",
@@ -197,9 +267,66 @@ _TYPES = (
         group="layer",
     ),
     EntryType(
+        "conv_transpose",
+        {
+            "cout": Field(COUNT),
+            "k": Field(PAIR, (3, 3)),
+            "stride": Field(PAIR, (1, 1)),
+            "padding": Field(OFFSETS, (0, 0)),
+            "output_padding": Field(OFFSETS, (0, 0)),
+            "dilation": Field(PAIR, (1, 1)),
+            "groups": Field(COUNT, 1),
+            **_BN_ACT,
+        },
+        prefix="convt",
+        rule="conv_transpose",
+        group="layer",
+        required=("cout",),
+    ),
+    EntryType(
+        "upsample",
+        {
+            "scale_factor": Field(PAIR),  # scale_factor or size, one of them (one_of)
+            "size": Field(PAIR),
+            "mode": Field(CHOICE_UPSAMPLE_MODE, "nearest"),
+            "align_corners": Field(BOOL),  # not given: PyTorch refuses any with nearest
+            **_CALLED,
+        },
+        prefix="up",
+        rule="simple",
+        group="layer",
+        one_of=OneOf(
+            "the output size",
+            (("scale_factor", "an integer factor per axis"), ("size", "[h, w]")),
+        ),
+    ),
+    EntryType(
+        "pixel_shuffle",
+        {"upscale_factor": Field(COUNT)},
+        prefix="pixel_shuffle",
+        rule="simple",
+        group="layer",
+        required=("upscale_factor",),
+    ),
+    EntryType(
+        "pixel_unshuffle",
+        {"downscale_factor": Field(COUNT)},
+        prefix="pixel_unshuffle",
+        rule="simple",
+        group="layer",
+        required=("downscale_factor",),
+    ),
+    EntryType(
+        "pad",
+        {side: Field(OFFSET, 0) for side in ("left", "right", "top", "bottom")},
+        prefix="pad",
+        rule="simple",
+        group="layer",
+    ),
+    EntryType(
         "inverted_residual",
         {
-            "t": Field(NUMBER),  # t or exp, one of them (the parser says so)
+            "t": Field(NUMBER),  # t or exp, one of them (one_of)
             "exp": Field(COUNT),
             "cout": Field(COUNT),
             "stride": Field(PAIR, (1, 1)),
@@ -217,6 +344,25 @@ _TYPES = (
         rule="inverted_residual",
         group="block",
         required=("cout",),
+        one_of=OneOf("the expansion", (("t", "a ratio"), ("exp", "channels"))),
+    ),
+    EntryType(
+        "squeeze_excite",
+        {
+            "ratio": Field(NUMBER),  # ratio or squeeze, one of them (one_of)
+            "squeeze": Field(COUNT),
+            "base": Field(CHOICE_SQUEEZE_BASE, "channels"),
+            "divisor": Field(COUNT, 1),
+            "act": Field(ACT, "relu"),
+            "gate": Field(ACT, "sigmoid"),
+        },
+        prefix="se",
+        rule="squeeze_excite",
+        group="block",
+        one_of=OneOf(
+            "the squeeze width",
+            (("ratio", "a ratio of base's channels"), ("squeeze", "channels")),
+        ),
     ),
     EntryType(
         "basic",
@@ -228,7 +374,18 @@ _TYPES = (
     ),
     EntryType(
         "bottleneck",
-        {"cout": Field(COUNT), "stride": Field(PAIR, (1, 1)), "expansion": Field(COUNT, 4)},
+        {
+            "cout": Field(COUNT),
+            "stride": Field(PAIR, (1, 1)),
+            "expansion": Field(COUNT, 4),
+            # ResNeXt and Wide ResNet (torchvision's Bottleneck): the 3x3 is
+            # floor(cout * width_per_group / 64) * groups wide, in `groups` groups.
+            "groups": Field(COUNT, 1),
+            "width_per_group": Field(COUNT, 64),
+            # torchvision's replace_stride_with_dilation (FCN, DeepLab): the 3x3 dilated,
+            # padded by its dilation.
+            "dilation": Field(PAIR, (1, 1)),
+        },
         prefix="block",
         rule="bottleneck",
         group="block",
@@ -305,30 +462,40 @@ class Family(NamedTuple):
 FAMILIES = (
     Family(
         "convolution",
-        ("conv", "depthwise", "pointwise", "separable"),
+        ("conv", "depthwise", "pointwise", "separable", "conv_transpose"),
         r"conv|depthwise|pointwise|separable",
     ),
     Family("fully connected", ("fc",), r"linear|dense|^fc|fullyconnected|innerproduct|^mlp"),
-    Family("normalization", ("batchnorm",), r"norm|^bn|^lrn$"),
+    Family(
+        "normalization",
+        ("batchnorm", "layernorm", "groupnorm", "instancenorm", "layer_scale"),
+        r"norm|^bn|^lrn$|^gn$|^ln$|^layerscal",
+    ),
     Family(
         "activation",
-        ACTIVATIONS,
+        (*ACTIVATIONS, "prelu"),
         r"lu\d*$|sigmoid|swish|tanh|mish|soft(max|min|plus|sign)|shrink|threshold|^act",
     ),
     Family(
         "pooling",
         ("maxpool", "avgpool", "global_avgpool", "global_maxpool", "adaptive_avgpool"),
-        r"pool|^gap$|^gmp$|upsampl|interpolat|resiz",
+        r"pool|^gap$|^gmp$",
     ),
+    Family(
+        "upsampling",
+        ("upsample", "pixel_shuffle", "pixel_unshuffle"),
+        r"upsampl|interpolat|resiz|^pixel|depthtospace|spacetodepth",
+    ),
+    Family("padding", ("pad",), r"pad"),
     Family(
         "reshaping",
         ("flatten", "channel_shuffle"),
-        r"flatten|shuffle|reshape|^view$|permute|depthtospace|spacetodepth",
+        r"flatten|shuffle|reshape|^view$|permute",
     ),
     Family("dropout", ("dropout",), r"drop|stochasticdepth"),
     Family(
         "block",
-        ("inverted_residual", "basic", "bottleneck", "shuffle_unit"),
+        ("inverted_residual", "squeeze_excite", "basic", "bottleneck", "shuffle_unit"),
         r"block|residual|bottleneck|mbconv|^se$|^se(module|layer)$|squeeze|excit|^fire|incept",
     ),
     Family(
@@ -354,6 +521,11 @@ TYPE_NAMES: dict[str, tuple[str, ...]] = {
     ),
     "fc": ("linear", "dense", "fullyconnected", "innerproduct"),
     "batchnorm": ("bn", "batchnormalization", "syncbatchnorm"),
+    "layernorm": ("ln", "layernormalization", "layernormchannelslast", "layernormchannelsfirst"),
+    "groupnorm": ("gn", "groupnormalization"),
+    "instancenorm": ("instancenormalization",),
+    "prelu": ("parametricrelu",),
+    "layer_scale": ("ls", "gamma"),
     "hswish": ("hardswish",),
     "hsigmoid": ("hardsigmoid",),
     "leaky_relu": ("lrelu", "leaky"),
@@ -365,8 +537,28 @@ TYPE_NAMES: dict[str, tuple[str, ...]] = {
     "inverted_residual": ("mbconv", "invertedbottleneck", "invertedresidualblock", "mbblock"),
     "basic": ("basicblock",),
     "bottleneck": ("bottleneckblock",),
+    "squeeze_excite": (
+        "se",
+        "seblock",
+        "semodule",
+        "selayer",
+        "squeezeexcitation",
+        "squeezeandexcitation",
+        "squeezeexcitationblock",
+    ),
     "shuffle_unit": ("shuffleblock", "shufflenetunit", "shufflenetv2block"),
     "channel_shuffle": ("shuffle",),
+    "conv_transpose": (
+        "transposedconv",
+        "transposeconv",
+        "deconv",
+        "deconvolution",
+        "upconv",
+    ),
+    "upsample": ("upsampling", "interpolate", "upsamplingnearest", "upsamplingbilinear"),
+    "pixel_shuffle": ("depthtospace",),
+    "pixel_unshuffle": ("spacetodepth",),
+    "pad": ("zeropad", "zeropadding"),
     "sequence": ("sequential", "seq"),
     "concat": ("concatenate", "cat"),
 }
@@ -374,21 +566,7 @@ TYPE_NAMES: dict[str, tuple[str, ...]] = {
 # Names of layers convcost does not have (yet): never read as a misspelling of one it has,
 # and the ones issue 14 brings say so. A regular expression on the name, and what to add.
 NOT_YET: tuple[tuple[str, str], ...] = (
-    (r"transpose|^deconv|^upconv", "transposed convolutions are not supported yet"),
     (r"[13]d$", "1-D and 3-D layers are not supported yet"),
-    (r"^upsampl|^interpolat|^resiz", "upsampling is not supported yet"),
-    (
-        r"^pixel(un)?shuffle$|depthtospace|spacetodepth",
-        "pixel shuffle is not supported yet",
-    ),
-    (r"^(layer|group|instance)norm$", "this normalization is not supported yet"),
-    (r"^prelu$", "activations with parameters are not supported yet"),
-    (r"^layerscale$", "layer scale is not supported yet"),
-    (
-        r"^se$|^se(block|module|layer)$|^squeezeexcit",
-        "squeeze-excite on its own is not supported yet; it is the 'se' field of inverted_residual",
-    ),
-    (r"^zeropad|^pad$|^padding$", "zero padding is not supported yet"),
     (
         r"^(elu|selu|celu|rrelu|glu|mish|softplus|softsign|softmax|softmin|logsoftmax|logsigmoid"
         r"|hardtanh|hardshrink|softshrink|tanhshrink|threshold|adaptivemaxpool|lppool"
@@ -423,6 +601,15 @@ FIELD_NAMES: dict[str, tuple[str, ...]] = {
     "t": ("expandratio", "expansionratio", "expansion", "expand", "expratio", "ratio"),
     "exp": ("expand", "expandedchannels", "expchannels", "hidden", "hiddendim", "midchannels"),
     "se": ("seratio", "squeeze", "squeezeratio", "squeezeexcite"),
+    "ratio": ("se", "seratio", "squeezeratio", "reductionratio", "rdratio"),
+    "squeeze": ("squeezechannels", "sechannels", "reducedchannels", "rdchannels"),
+    "gate": ("scaleactivation", "gateact", "gateactivation", "gatefn"),
+    "width_per_group": ("basewidth", "bottleneckwidth"),
+    "elementwise_affine": ("affine", "center"),
+    "affine": ("elementwiseaffine", "center"),
+    "eps": ("epsilon",),
+    "num_parameters": ("numparams", "channels", "numchannels"),
+    "ceil_mode": ("ceil",),
     "p": ("rate", "droprate", "dropout", "prob"),
     "size": ("outputsize",),
     "repeat": ("repeats", "times", "numblocks", "numlayers"),

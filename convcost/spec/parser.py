@@ -27,6 +27,8 @@ from convcost.spec.catalogue import (
     CALL_OR_MEAN,
     CATALOGUE,
     CHOICE_SE_BASE,
+    CHOICE_SQUEEZE_BASE,
+    CHOICE_UPSAMPLE_MODE,
     COMMON,
     COUNT,
     COUNTS,
@@ -34,6 +36,8 @@ from convcost.spec.catalogue import (
     FIELD_NAMES,
     LAYERS,
     NUMBER,
+    OFFSET,
+    OFFSETS,
     PADDING,
     PAIR,
     PROB,
@@ -45,6 +49,7 @@ from convcost.spec.catalogue import (
     WIDTH_RULES,
     Family,
     LayerSpec,
+    OneOf,
     Spec,
     entry_name,
 )
@@ -222,13 +227,8 @@ class Parser:
                 raise ctx.error(
                     f"'{kind}' needs '{name}'{also}", line=line, layer=layer, field=name
                 )
-        if kind == "inverted_residual" and ("t" in values) == ("exp" in values):
-            raise ctx.error(
-                "give the expansion as 't' (a ratio) or 'exp' (channels), one of them",
-                line=line,
-                layer=layer,
-                field="t",
-            )
+        if entry_type.one_of is not None:
+            self._one_of(entry_type.one_of, values, given, layer, line)
         return LayerSpec(
             type=kind,
             fields=values,
@@ -238,6 +238,40 @@ class Parser:
             scale=common.get("scale"),
             line=line,
         )
+
+    def _one_of(
+        self,
+        one_of: OneOf,
+        values: dict[str, Any],
+        given: Mapping[str, Y.Node],
+        layer: str,
+        line: int,
+    ) -> None:
+        """Exactly one of ``one_of``'s fields (``c`` or ``t``); one written in the entry
+        replaces the others' defaults. A count relative to the input is not scaled again."""
+        names = [name for name, _ in one_of.fields]
+        if any(name in given for name in names):
+            for name in names:
+                if name not in given:
+                    values.pop(name, None)
+        first = names[0]
+        if sum(name in values for name in names) != 1:
+            short = {v: k for k, v in ALIASES.items()}
+            ways = " or ".join(f"'{short.get(n, n)}' ({meaning})" for n, meaning in one_of.fields)
+            raise self.ctx.error(
+                f"give {one_of.what} as {ways}, one of them",
+                line=line,
+                layer=layer,
+                field=_original(given, first) if first in given else first,
+            )
+        if first == "cout" and "t" in values and "scale" in given:
+            raise self.ctx.error(
+                f"'t: {values['t']:g}' sizes the output from the input channels, which "
+                "--alpha already scales; remove 'scale'",
+                given["scale"],
+                layer=layer,
+                field=_original(given, "scale"),
+            )
 
     def common(self, name: str, node: Y.Node, layer: str | None, key: str) -> Any:
         ctx = self.ctx
@@ -271,6 +305,14 @@ class Parser:
             return V.scale(node, ctx, layer, key)
         if kind == CHOICE_SE_BASE:
             return V.choice(node, ctx, layer, key, ("expanded", "input"))
+        if kind == CHOICE_SQUEEZE_BASE:
+            return V.choice(node, ctx, layer, key, ("channels", "input"))
+        if kind == OFFSET:
+            return V.integer(node, ctx, layer, key, 0)
+        if kind == OFFSETS:
+            return V.pair(node, ctx, layer, key, minimum=0)
+        if kind == CHOICE_UPSAMPLE_MODE:
+            return V.choice(node, ctx, layer, key, ("nearest", "bilinear"))
         if kind == LAYERS:
             scope = f"{layer}.shortcut" if key == "shortcut" else layer
             return self.entries(node, key, depth + 1, layer, scope)

@@ -18,10 +18,14 @@ from convcost.spec.catalogue import (
     CALL_OR_MEAN,
     CATALOGUE,
     CHOICE_SE_BASE,
+    CHOICE_SQUEEZE_BASE,
+    CHOICE_UPSAMPLE_MODE,
     COUNT,
     COUNTS,
     LAYERS,
     NUMBER,
+    OFFSET,
+    OFFSETS,
     PADDING,
     PAIR,
     PROB,
@@ -54,6 +58,12 @@ _KIND_SCHEMA: dict[str, Any] = {
     PROB: {"type": "number", "minimum": 0, "exclusiveMaximum": 1},
     SCALE: {"oneOf": [{"type": "boolean"}, {"const": "up"}]},
     CHOICE_SE_BASE: {"enum": ["expanded", "input"]},
+    CHOICE_SQUEEZE_BASE: {"enum": ["channels", "input"]},
+    OFFSET: _NONNEG,
+    OFFSETS: {
+        "oneOf": [_NONNEG, {"type": "array", "items": _NONNEG, "minItems": 2, "maxItems": 2}]
+    },
+    CHOICE_UPSAMPLE_MODE: {"enum": ["nearest", "bilinear"]},
     LAYERS: {"$ref": "#/$defs/layers"},
     BRANCHES: {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/layers"}},
     COUNTS: {"type": "array", "minItems": 1, "items": _POSITIVE},
@@ -89,14 +99,15 @@ def _fields_schema(entry: EntryType, *, with_common: bool) -> dict[str, Any]:
     }
     if with_common:
         short = {long: alias for alias, long in ALIASES.items()}
-        required: list[dict[str, Any]] = [
-            {"anyOf": [{"required": [name]}, {"required": [short[name]]}]}
-            if name in short
-            else {"required": [name]}
-            for name in entry.required
-        ]
-        if entry.name == "inverted_residual":
-            required.append({"oneOf": [{"required": ["t"]}, {"required": ["exp"]}]})
+
+        def present(name: str) -> dict[str, Any]:
+            if name in short:
+                return {"anyOf": [{"required": [name]}, {"required": [short[name]]}]}
+            return {"required": [name]}
+
+        required = [present(name) for name in entry.required]
+        if entry.one_of is not None:
+            required.append({"oneOf": [present(name) for name, _ in entry.one_of.fields]})
         if required:
             schema["allOf"] = required
     return schema
@@ -118,7 +129,7 @@ def json_schema() -> dict[str, Any]:
                 "additionalProperties": False,
             }
         )
-        if not entry.required:
+        if not entry.required and entry.one_of is None:
             entries.append({"const": entry.name})
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",

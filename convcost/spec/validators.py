@@ -304,6 +304,16 @@ def activation(node: Y.Node, ctx: Context, layer: str | None, name: str) -> str 
             layer=layer,
             field=name,
         )
+    if isinstance(node, Y.Scalar) and node.value == "prelu":
+        # PReLU has parameters (1 or C slopes), so it is an entry of its own (issue 14).
+        raise ctx.error(
+            f"expected one of {', '.join(ACTIVATIONS)}, none, got 'prelu'; PReLU has "
+            "parameters, so it is an entry of its own: write act: none and a 'prelu' entry "
+            "after this one",
+            node,
+            layer=layer,
+            field=name,
+        )
     return choice(node, ctx, layer, name, (*ACTIVATIONS, "none"), _ACTIVATION_NAMES)
 
 

@@ -92,12 +92,10 @@ def test_near_prefers_the_same_name_written_another_way() -> None:
 
 _FAMILY = {family.name: family for family in FAMILIES}
 NOT_OURS = [
-    ("deconv", "convolution"),
-    ("conv_transpose", "convolution"),
-    ("ConvTranspose2d", "convolution"),
+    ("ConvTranspose3d", "convolution"),
     ("conv1d", "convolution"),
     ("conv3d", "convolution"),
-    ("prelu", "activation"),
+    ("crelu", "activation"),
     ("selu", "activation"),
     ("elu", "activation"),
     ("glu", "activation"),
@@ -108,15 +106,14 @@ NOT_OURS = [
     ("maxpool3d", "pooling"),
     ("avgpool1d", "pooling"),
     ("adaptive_maxpool", "pooling"),
-    ("upsample", "pooling"),
-    ("layernorm", "normalization"),
-    ("groupnorm", "normalization"),
-    ("InstanceNorm2d", "normalization"),
+    ("resize", "upsampling"),
+    ("upsample3d", "upsampling"),
+    ("ReflectionPad2d", "padding"),
+    ("replication_pad", "padding"),
+    ("rmsnorm", "normalization"),
+    ("LocalResponseNorm", "normalization"),
     ("batchnorm3d", "normalization"),
-    ("pixel_shuffle", "reshaping"),
     ("droppath", "dropout"),
-    ("se", "block"),
-    ("squeeze_excite", "block"),
     ("fused_mbconv", "block"),
 ]
 
@@ -133,13 +130,7 @@ def test_a_type_that_is_not_ours_lists_its_family(word: str, family: str) -> Non
 @pytest.mark.parametrize(
     ("word", "note"),
     [
-        ("deconv", "transposed convolutions are not supported yet"),
-        ("conv_transpose", "transposed convolutions are not supported yet"),
         ("conv1d", "1-D and 3-D layers are not supported yet"),
-        ("upsample", "upsampling is not supported yet"),
-        ("pixel_shuffle", "pixel shuffle is not supported yet"),
-        ("groupnorm", "this normalization is not supported yet"),
-        ("prelu", "activations with parameters are not supported yet"),
     ],
 )
 def test_a_type_that_issue_14_brings_says_so(word: str, note: str) -> None:
@@ -170,6 +161,18 @@ SAME_THING = [
     ("ChannelShuffle", "channel_shuffle"),
     ("mbconv", "inverted_residual"),
     ("BasicBlock", "basic"),
+    ("deconv", "conv_transpose"),
+    ("ConvTranspose2d", "conv_transpose"),
+    ("Conv2DTranspose", "conv_transpose"),
+    ("UpsamplingBilinear2d", "upsample"),
+    ("UpSampling2D", "upsample"),
+    ("PixelShuffle", "pixel_shuffle"),
+    ("depth_to_space", "pixel_shuffle"),
+    ("ZeroPad2d", "pad"),
+    ("ZeroPadding2D", "pad"),
+    ("se", "squeeze_excite"),
+    ("SqueezeExcitation", "squeeze_excite"),
+    ("SEModule", "squeeze_excite"),
     ("Sequential", "sequence"),
     ("concatenate", "concat"),
     ("depthwsie", "depthwise"),
@@ -210,6 +213,11 @@ FIELDS = [
     ("inverted_residual", "expand_ratio", "'t'"),
     ("inverted_residual", "expansion", "'t'"),
     ("bottleneck", "expnsion", "'expansion'"),
+    ("bottleneck", "cardinality", "'groups'"),
+    ("bottleneck", "base_width", "'width_per_group'"),
+    ("squeeze_excite", "se_ratio", "'ratio'"),
+    ("squeeze_excite", "squeeze_channels", "'squeeze'"),
+    ("squeeze_excite", "scale_activation", "'gate'"),
     ("depthwise", "depth_multiplier", "'multiplier'"),
     ("adaptive_avgpool", "output_size", "'size'"),
 ]
@@ -227,10 +235,10 @@ def test_a_field_by_another_name_or_misspelt_is_suggested(kind: str, key: str, m
     [
         ("conv", "se", "inverted_residual"),
         ("conv", "multiplier", "depthwise"),
-        ("depthwise", "groups", "conv and channel_shuffle"),
-        ("pointwise", "k", "conv, depthwise, separable and 3 more"),
-        ("conv", "t", "inverted_residual"),
-        ("fc", "s", "conv, depthwise, pointwise and 7 more"),
+        ("depthwise", "groups", "conv, groupnorm, channel_shuffle and 2 more"),
+        ("pointwise", "k", "conv, depthwise, separable and 4 more"),
+        ("conv", "exp", "inverted_residual"),
+        ("fc", "s", "conv, depthwise, pointwise and 8 more"),
     ],
 )
 def test_a_field_of_other_types_says_where_it_belongs(kind: str, key: str, elsewhere: str) -> None:
@@ -244,7 +252,7 @@ def test_a_field_of_other_types_says_where_it_belongs(kind: str, key: str, elsew
 def test_an_unknown_field_lists_the_fields_of_its_type() -> None:
     message = _message("conv: {c: 8, wibble: 1}")
     assert message == (
-        "x.yaml:3: layer 'conv1': wibble: unknown field for 'conv'; 'conv' takes cout (c), k, "
+        "x.yaml:3: layer 'conv1': wibble: unknown field for 'conv'; 'conv' takes cout (c), t, k, "
         "stride (s), padding, dilation, groups, bias, bn, act; every entry takes name, "
         "repeat (n), output, scale"
     )
@@ -256,10 +264,13 @@ def test_defaults_get_the_same_help() -> None:
     )
     assert _message("relu", "defaults: {conv: {se: 1}}\n").endswith(
         "defaults: 'se' cannot be a default of 'conv'; 'se' is a field of inverted_residual; "
-        "defaults of 'conv' can set cout (c), k, stride (s), padding, dilation, groups, bias, "
+        "defaults of 'conv' can set cout (c), t, k, stride (s), padding, dilation, groups, bias, "
         "bn, act, scale"
     )
-    assert "did you mean" not in _message("relu", "defaults: {deconv: {k: 3}}\n")
+    assert "did you mean" not in _message("relu", "defaults: {conv_lstm: {k: 3}}\n")
+    assert _message("relu", "defaults: {deconv: {k: 3}}\n").endswith(
+        "unknown layer type 'deconv'; did you mean 'conv_transpose'?"
+    )
 
 
 @pytest.mark.parametrize(
@@ -267,7 +278,11 @@ def test_defaults_get_the_same_help() -> None:
     [
         ("hardswish", "; did you mean 'hswish'?"),
         ("Relu6", "; did you mean 'relu6'?"),
-        ("prelu", "; activations with parameters are not supported yet"),
+        (
+            "prelu",
+            "; PReLU has parameters, so it is an entry of its own: write act: none and a "
+            "'prelu' entry after this one",
+        ),
         ("selu", ""),
         ("gelu6", ""),
         ("elu", ""),
