@@ -145,6 +145,11 @@ def _stride(fields: dict[str, Any], first: bool) -> tuple[int, int]:
     return stride if first else (1, 1)
 
 
+def _unit(stride: tuple[int, ...]) -> bool:
+    """A stride of 1 on every spatial axis (``(1, 1)``, or ``(1, 1, 1)`` in 3-D)."""
+    return all(s == 1 for s in stride)
+
+
 def _get(entry: LayerSpec, key: str, default: Any) -> Any:
     return entry.fields.get(key, default)
 
@@ -155,7 +160,7 @@ def _get(entry: LayerSpec, key: str, default: Any) -> Any:
 def _expand_conv(entry: LayerSpec, shape: Shape, width: Width, first: bool) -> list[Node]:
     f = dict(entry.fields)
     layer = L.Conv2d(
-        cout=width.cout(entry, shape[2]),
+        cout=width.cout(entry, shape[-1]),
         k=f.get("k", (3, 3)),
         stride=_stride(f, first),
         padding=f.get("padding", "same"),
@@ -184,14 +189,14 @@ def _depthwise(
 def _expand_depthwise(entry: LayerSpec, shape: Shape, width: Width, first: bool) -> list[Node]:
     f = dict(entry.fields)
     return list(
-        _depthwise("", shape[2], f, _stride(f, first), f.get("bn", True), f.get("act", "relu"))
+        _depthwise("", shape[-1], f, _stride(f, first), f.get("bn", True), f.get("act", "relu"))
     )
 
 
 def _expand_pointwise(entry: LayerSpec, shape: Shape, width: Width, first: bool) -> list[Node]:
     f = dict(entry.fields)
     layer = L.Conv2d(
-        cout=width.cout(entry, shape[2]),
+        cout=width.cout(entry, shape[-1]),
         k=(1, 1),
         stride=_stride(f, first),
         padding=(0, 0),
@@ -204,9 +209,9 @@ def _expand_separable(entry: LayerSpec, shape: Shape, width: Width, first: bool)
     """Depthwise kxk (carrying the stride), then pointwise 1x1 (MobileNet, Figure 3)."""
     f = dict(entry.fields)
     bn, act = f.get("bn", True), f.get("act", "relu")
-    dw = _depthwise("dw", shape[2], f, _stride(f, first), f.get("dw_bn", bn), f.get("dw_act", act))
+    dw = _depthwise("dw", shape[-1], f, _stride(f, first), f.get("dw_bn", bn), f.get("dw_act", act))
     pw = L.Conv2d(
-        cout=width.cout(entry, shape[2]),
+        cout=width.cout(entry, shape[-1]),
         k=(1, 1),
         padding=(0, 0),
         bias=f.get("bias", False),
@@ -217,7 +222,7 @@ def _expand_separable(entry: LayerSpec, shape: Shape, width: Width, first: bool)
 def _expand_fc(entry: LayerSpec, shape: Shape, width: Width, first: bool) -> list[Node]:
     f = dict(entry.fields)
     nodes: list[Node] = []
-    if not (shape[0] == 1 and shape[1] == 1):
+    if any(size != 1 for size in shape[:-1]):
         nodes.append(Prim("flatten", L.Flatten()))
     cout = width.channels(f["cout"], entry.scale, default=False)
     nodes.append(Prim("", L.Linear(cout, f.get("bias", True))))
@@ -320,7 +325,7 @@ def _expand_squeeze_excite(entry: LayerSpec, shape: Shape, width: Width, first: 
     (EfficientNet: ``max(1, int(0.25 * cin))``; RegNetY: ``0.25 * w_in``).
     """
     f = entry.fields
-    c = shape[2]
+    c = shape[-1]
     if not isinstance(c, int):
         raise ConvcostError("needs a known number of input channels", field="ratio")
     if "squeeze" in f:
@@ -384,7 +389,7 @@ def _expand_inverted_residual(
     MobileNetV3's bneck and EfficientNet's MBConv: expand 1x1, depthwise kxk, optional SE,
     linear project 1x1, and the residual add when stride 1 keeps the shape."""
     f = dict(entry.fields)
-    cin = shape[2]
+    cin = shape[-1]
     if not isinstance(cin, int):
         raise ConvcostError("needs a known number of input channels", field="cout")
     cout = width.channels(f["cout"], entry.scale)
@@ -403,9 +408,9 @@ def _expand_inverted_residual(
     if f.get("se", 0):
         body.append(_squeeze_excite(entry, cin))
     body += _conv("project", L.Conv2d(cout, (1, 1), padding=(0, 0)), True, None)
-    if stride == (1, 1) and cin == cout:
+    if _unit(stride) and cin == cout:
         return [Residual("", body)]
-    if stride == (1, 1) and f.get("project_shortcut", False):
+    if _unit(stride) and f.get("project_shortcut", False):
         # pytorch-cifar's MobileNetV2 adds a 1x1 conv + BN shortcut where C changes.
         return [Residual("", body, _projection(stride, cout, cin))]
     return body
@@ -414,7 +419,7 @@ def _expand_inverted_residual(
 def _projection(stride: tuple[int, int], cout: int, cin: Any) -> list[Node]:
     """ResNet's option-B shortcut: 1x1 conv with the block's stride and BatchNorm, used only
     when the shape changes (He et al. 2016, section 3.3)."""
-    if stride == (1, 1) and cin == cout:
+    if _unit(stride) and cin == cout:
         return []
     return list(_conv("downsample", L.Conv2d(cout, (1, 1), stride, (0, 0)), True, None))
 
@@ -427,7 +432,7 @@ def _expand_basic(entry: LayerSpec, shape: Shape, width: Width, first: bool) -> 
         *_conv("conv1", L.Conv2d(cout, (3, 3), stride, (1, 1)), True, "relu"),
         *_conv("conv2", L.Conv2d(cout, (3, 3), (1, 1), (1, 1)), True, None),
     ]
-    return [Residual("", body, _projection(stride, cout, shape[2]), after=_activation("relu"))]
+    return [Residual("", body, _projection(stride, cout, shape[-1]), after=_activation("relu"))]
 
 
 def _expand_bottleneck(entry: LayerSpec, shape: Shape, width: Width, first: bool) -> list[Node]:
@@ -459,7 +464,7 @@ def _expand_bottleneck(entry: LayerSpec, shape: Shape, width: Width, first: bool
         *_conv("conv2", conv2, True, "relu"),
         *_conv("conv3", L.Conv2d(cout, (1, 1), padding=(0, 0)), True, None),
     ]
-    return [Residual("", body, _projection(stride, cout, shape[2]), after=_activation("relu"))]
+    return [Residual("", body, _projection(stride, cout, shape[-1]), after=_activation("relu"))]
 
 
 def _expand_shuffle_unit(entry: LayerSpec, shape: Shape, width: Width, first: bool) -> list[Node]:
@@ -473,7 +478,7 @@ def _expand_shuffle_unit(entry: LayerSpec, shape: Shape, width: Width, first: bo
             f"a shuffle unit needs an even number of channels, got {cout}", field="cout"
         )
     half = cout // 2
-    cin = shape[2]
+    cin = shape[-1]
     shuffle = [Prim("shuffle", L.ChannelShuffle(2))]
 
     def branch(tag: str) -> list[Node]:
@@ -483,7 +488,7 @@ def _expand_shuffle_unit(entry: LayerSpec, shape: Shape, width: Width, first: bo
             *_conv(f"{tag}.pw2", L.Conv2d(half, (1, 1), padding=(0, 0)), True, "relu"),
         ]
 
-    if stride == (1, 1):
+    if _unit(stride):
         if not isinstance(cin, int) or cin != cout:
             raise ConvcostError(
                 f"a stride-1 shuffle unit keeps its channels, but gets {cin} and gives {cout}",
@@ -499,7 +504,7 @@ def _expand_shuffle_unit(entry: LayerSpec, shape: Shape, width: Width, first: bo
 
 def _expand_container(entry: LayerSpec, shape: Shape, width: Width, first: bool) -> list[Node]:
     f = dict(entry.fields)
-    cin = shape[2]  # the block input of a squeeze_excite entry written in this one
+    cin = shape[-1]  # the block input of a squeeze_excite entry written in this one
     if entry.type == "sequence":
         return _in_block(f["layers"], cin)
     if entry.type == "residual":

@@ -731,7 +731,10 @@ def net(
     resolution: Annotated[
         str | None,
         typer.Option(
-            "--resolution", metavar="N|HxW", help="Input size: N for NxN, or HxW (720x1280)."
+            "--resolution",
+            metavar="N|HxW",
+            help="Input size: N for NxN, or HxW (720x1280); a 1-D spec's length N; a 3-D spec's "
+            "frames (D kept).",
         ),
     ] = None,
     by_type: Annotated[

@@ -22,6 +22,8 @@ Sources: Howard et al., "MobileNets" (2017), section 3.1, equations (1)-(5); San
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from enum import Enum
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
@@ -118,9 +120,41 @@ def same_output_size(size: Count, stride: Count = 1) -> Count:
 # --- convolution ----------------------------------------------------------------------------
 
 
+def product(values: Sequence[Count]) -> Count:
+    """The product of ``values``, left to right (1 for none): the sizes or taps of every
+    spatial axis, so that 1-D, 2-D and 3-D layers are one formula. ``math.prod`` multiplies
+    with ``*``, so sympy symbols give an expression too."""
+    return math.prod(values)
+
+
+def conv_weights_nd(cin: Count, cout: Count, k: Sequence[Count], groups: Count = 1) -> Count:
+    """Weights of a grouped N-D convolution: Cout * (Cin/G) * prod(K_i), one K_i per spatial
+    axis (Kh * Kw in 2-D; K in 1-D, Kd * Kh * Kw in 3-D, as PyTorch's ``Conv{1,2,3}d``)."""
+    return math.prod(k, start=cout * exact_divide(cin, groups))
+
+
+def conv_params_nd(
+    cin: Count, cout: Count, k: Sequence[Count], groups: Count = 1, bias: bool = False
+) -> Count:
+    """Params of a grouped N-D convolution: Cout * (Cin/G) * prod(K_i), plus Cout with a bias."""
+    return conv_weights_nd(cin, cout, k, groups) + cout * int(bias)
+
+
+def conv_macs_nd(
+    out: Sequence[Count], cin: Count, cout: Count, k: Sequence[Count], groups: Count = 1
+) -> Count:
+    """MACs of a grouped N-D convolution: prod(out_i) * Cout * (Cin/G) * prod(K_i).
+
+    Each output element is a dot product of length (Cin/G) * prod(K_i); taps that fall on zero
+    padding are counted, as every framework's kernel computes them. Bias adds are not MACs.
+    fvcore's ``conv_flop_count`` is the same product (one multiply-add per "flop").
+    """
+    return product(out) * conv_weights_nd(cin, cout, k, groups)
+
+
 def conv_weights(cin: Count, cout: Count, kh: Count, kw: Count, groups: Count = 1) -> Count:
     """Weights of a grouped 2-D convolution: Cout * (Cin/G) * Kh * Kw."""
-    return cout * exact_divide(cin, groups) * kh * kw
+    return conv_weights_nd(cin, cout, (kh, kw), groups)
 
 
 def conv_params(
@@ -130,7 +164,7 @@ def conv_params(
 
     Standard (G = 1), depthwise (G = Cin) and pointwise (Kh = Kw = 1) are all this one formula.
     """
-    return conv_weights(cin, cout, kh, kw, groups) + cout * int(bias)
+    return conv_params_nd(cin, cout, (kh, kw), groups, bias)
 
 
 def conv_macs(
@@ -142,7 +176,7 @@ def conv_macs(
     on zero padding are counted, as every framework's kernel computes them. Bias adds are not
     MACs.
     """
-    return hout * wout * conv_weights(cin, cout, kh, kw, groups)
+    return conv_macs_nd((hout, wout), cin, cout, (kh, kw), groups)
 
 
 def depthwise_params(
@@ -210,47 +244,77 @@ def conv_transpose_output_size(
     return (size - 1) * stride - 2 * padding + dilation * (k - 1) + output_padding + 1
 
 
+def conv_transpose_weights_nd(
+    cin: Count, cout: Count, k: Sequence[Count], groups: Count = 1
+) -> Count:
+    """Weights of a grouped N-D transposed convolution: Cin * (Cout/G) * prod(K_i).
+
+    PyTorch stores them as ``[Cin, Cout/G, *K]``; the count equals Cout * (Cin/G) * prod(K_i),
+    the weights of the convolution it transposes.
+    """
+    return math.prod(k, start=cin * exact_divide(cout, groups))
+
+
+def conv_transpose_params_nd(
+    cin: Count, cout: Count, k: Sequence[Count], groups: Count = 1, bias: bool = False
+) -> Count:
+    """Params of a grouped N-D transposed convolution: Cin * (Cout/G) * prod(K_i) (+ Cout)."""
+    return conv_transpose_weights_nd(cin, cout, k, groups) + cout * int(bias)
+
+
+def conv_transpose_macs_nd(
+    size: Sequence[Count], cin: Count, cout: Count, k: Sequence[Count], groups: Count = 1
+) -> Count:
+    """MACs of a grouped N-D transposed convolution: prod(in_i) * Cin * (Cout/G) * prod(K_i).
+
+    Counted per input position: each input element is multiplied by the prod(K_i)*(Cout/G)
+    weights of its group and scattered into the output, as fvcore's
+    ``conv_flop_count(transposed=True)`` and ptflops count it. Scattered products that fall
+    outside the output (cropped by the padding) are counted, as the kernels compute them. Bias
+    adds are not MACs.
+    """
+    return product(size) * conv_transpose_weights_nd(cin, cout, k, groups)
+
+
+def conv_transpose_dense_macs_nd(
+    out: Sequence[Count], cin: Count, cout: Count, k: Sequence[Count], groups: Count = 1
+) -> Count:
+    """prod(out_i) * Cout * (Cin/G) * prod(K_i): a transposed convolution counted per output
+    position as if it were a convolution, as thop and torchinfo count it.
+
+    Not convcost's MACs (a stride S > 1 leaves most of these products on inserted zeros); a
+    cost term for the presets that count it (docs/peers.md).
+    """
+    return conv_macs_nd(out, cin, cout, k, groups)
+
+
 def conv_transpose_weights(
     cin: Count, cout: Count, kh: Count, kw: Count, groups: Count = 1
 ) -> Count:
-    """Weights of a grouped 2-D transposed convolution: Cin * (Cout/G) * Kh * Kw.
-
-    PyTorch stores them as ``[Cin, Cout/G, Kh, Kw]``; the count equals Cout * (Cin/G) * Kh * Kw,
-    the weights of the convolution it transposes.
-    """
-    return cin * exact_divide(cout, groups) * kh * kw
+    """Weights of a grouped 2-D transposed convolution: Cin * (Cout/G) * Kh * Kw."""
+    return conv_transpose_weights_nd(cin, cout, (kh, kw), groups)
 
 
 def conv_transpose_params(
     cin: Count, cout: Count, kh: Count, kw: Count, groups: Count = 1, bias: bool = False
 ) -> Count:
     """Params of a grouped 2-D transposed convolution: Cin * (Cout/G) * Kh * Kw (+ Cout)."""
-    return conv_transpose_weights(cin, cout, kh, kw, groups) + cout * int(bias)
+    return conv_transpose_params_nd(cin, cout, (kh, kw), groups, bias)
 
 
 def conv_transpose_macs(
     hin: Count, win: Count, cin: Count, cout: Count, kh: Count, kw: Count, groups: Count = 1
 ) -> Count:
-    """MACs of a grouped 2-D transposed convolution: Hin * Win * Cin * (Cout/G) * Kh * Kw.
-
-    Counted per input position: each input element is multiplied by the Kh*Kw*(Cout/G) weights
-    of its group and scattered into the output, as fvcore's ``conv_flop_count(transposed=True)``
-    and ptflops count it. Scattered products that fall outside the output (cropped by the
-    padding) are counted, as the kernels compute them. Bias adds are not MACs.
-    """
-    return hin * win * conv_transpose_weights(cin, cout, kh, kw, groups)
+    """MACs of a grouped 2-D transposed convolution: Hin * Win * Cin * (Cout/G) * Kh * Kw
+    (:func:`conv_transpose_macs_nd`)."""
+    return conv_transpose_macs_nd((hin, win), cin, cout, (kh, kw), groups)
 
 
 def conv_transpose_dense_macs(
     hout: Count, wout: Count, cin: Count, cout: Count, kh: Count, kw: Count, groups: Count = 1
 ) -> Count:
-    """Hout * Wout * Cout * (Cin/G) * Kh * Kw: a transposed convolution counted per output
-    position as if it were a convolution, as thop and torchinfo count it.
-
-    Not convcost's MACs (a stride S > 1 leaves most of these products on inserted zeros); a
-    cost term for the presets that count it (docs/peers.md).
-    """
-    return conv_macs(hout, wout, cin, cout, kh, kw, groups)
+    """Hout * Wout * Cout * (Cin/G) * Kh * Kw: :func:`conv_transpose_dense_macs_nd` in 2-D."""
+    return conv_transpose_dense_macs_nd((hout, wout), cin, cout, (kh, kw), groups)
 
 
 def upsample_output_size(size: Count, scale_factor: Count) -> Count:

@@ -7,7 +7,10 @@ module is the adapter between those pure formulas and concrete layers, the way f
 ``conv_flop_jit`` only extracts shapes for ``conv_flop_count``. A kind with no entry is an
 error, never a silent zero.
 
-Shapes are ``(H, W, C)``; a fully connected layer sees ``(1, 1, features)``.
+Shapes are ``(H, W, C)`` in 2-D, ``(L, C)`` in 1-D and ``(D, H, W, C)`` in 3-D: the
+spatial sizes, then the channels (issue 14). A kernel, stride, padding or dilation holds one
+value per spatial axis (:func:`fit` spreads a default written for 2-D over the input's axes);
+a fully connected layer sees ``(1, 1, features)``.
 """
 
 from __future__ import annotations
@@ -15,15 +18,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Literal
+from itertools import repeat
+from typing import Literal, NamedTuple
 
 from convcost import formulas
 from convcost.conventions import EXACT
 from convcost.errors import ConvcostError
 from convcost.formulas import Count
 
-Shape = tuple[Count, Count, Count]
-Pair = tuple[int, int]
+Shape = tuple[Count, ...]  # the spatial sizes, then C: (H, W, C), (L, C), (D, H, W, C)
+Pair = tuple[int, ...]  # one value per spatial axis: (h, w) in 2-D
 Padding = Pair | Literal["same", "valid"]
 
 
@@ -85,7 +89,8 @@ class Cost:
 
 # The cost terms the rules return. A term's name is its family with the layer's details.
 TERMS = {
-    "conv": "multiply-accumulates of a convolution: Hout*Wout*Cout*(Cin/groups)*Kh*Kw",
+    "conv": "multiply-accumulates of a convolution: Hout*Wout*Cout*(Cin/groups)*Kh*Kw "
+    "(a product over every spatial axis in 1-D and 3-D)",
     "linear": "multiply-accumulates of a fully connected layer: positions*in*out",
     "bias": "bias adds: the output elements of a convolution or linear layer with a bias",
     "bn": "BatchNorm output elements",
@@ -114,9 +119,12 @@ TERMS = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Conv2d:
-    """A grouped 2-D convolution; standard, depthwise and pointwise are its special cases."""
+class Conv2d(NamedTuple):
+    """A grouped convolution; standard, depthwise and pointwise are its special cases.
+
+    PyTorch's ``Conv2d``, and ``Conv1d``/``Conv3d`` on a 1-D or 3-D input: ``k``, ``stride``,
+    ``padding`` and ``dilation`` hold one value per spatial axis (issue 14).
+    """
 
     cout: int
     k: Pair = (3, 3)
@@ -128,8 +136,9 @@ class Conv2d:
     kind: LayerKind = LayerKind.CONV2D
 
     def category(self, cin: Count) -> str:
-        """The row label of MobileNet's Table 2: ``Conv 3x3``, ``Conv DW 3x3``, ``Conv 1x1``."""
-        kernel = f"{self.k[0]}x{self.k[1]}"
+        """The row label of MobileNet's Table 2: ``Conv 3x3``, ``Conv DW 3x3``, ``Conv 1x1``
+        (``Conv 3x3x3`` in 3-D, ``Conv 80`` in 1-D)."""
+        kernel = "x".join(map(str, self.k))
         if self.groups == 1:
             return f"Conv {kernel}"
         if self.groups == cin and self.cout % self.groups == 0:
@@ -137,8 +146,7 @@ class Conv2d:
         return f"Conv G{self.groups} {kernel}"
 
 
-@dataclass(frozen=True, slots=True)
-class Linear:
+class Linear(NamedTuple):
     """A fully connected layer over the flattened input."""
 
     fout: int
@@ -146,15 +154,13 @@ class Linear:
     kind: LayerKind = LayerKind.LINEAR
 
 
-@dataclass(frozen=True, slots=True)
-class BatchNorm:
+class BatchNorm(NamedTuple):
     """Batch normalisation over the channels: 2C params (gamma, beta), 2C buffers."""
 
     kind: LayerKind = LayerKind.BATCHNORM
 
 
-@dataclass(frozen=True, slots=True)
-class Activation:
+class Activation(NamedTuple):
     """An element-wise non-linearity (relu, relu6, hswish, sigmoid, ...): free by convention."""
 
     function: str = "relu"
@@ -162,8 +168,7 @@ class Activation:
     kind: LayerKind = LayerKind.ACTIVATION
 
 
-@dataclass(frozen=True, slots=True)
-class Pool:
+class Pool(NamedTuple):
     """Max or average pooling over a window; no params, no MACs by convention.
 
     ``ceil_mode`` rounds the output size up, as PyTorch's ``ceil_mode=True``
@@ -180,16 +185,14 @@ class Pool:
     count_include_pad: bool = True
 
 
-@dataclass(frozen=True, slots=True)
-class GlobalPool:
+class GlobalPool(NamedTuple):
     """Global max or average pooling: (H, W, C) -> (1, 1, C)."""
 
     kind: LayerKind = LayerKind.GLOBAL_AVGPOOL
     call: Call | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class AdaptivePool:
+class AdaptivePool(NamedTuple):
     """PyTorch's ``AdaptiveAvgPool2d(size)``: any (H, W, C) -> (size_h, size_w, C)."""
 
     size: Pair = (1, 1)
@@ -197,32 +200,29 @@ class AdaptivePool:
     kind: LayerKind = LayerKind.ADAPTIVE_AVGPOOL
 
 
-@dataclass(frozen=True, slots=True)
-class Flatten:
+class Flatten(NamedTuple):
     """(H, W, C) -> (1, 1, H*W*C)."""
 
     kind: LayerKind = LayerKind.FLATTEN
 
 
-@dataclass(frozen=True, slots=True)
-class Dropout:
+class Dropout(NamedTuple):
     """Dropout: the identity at inference, listed so the table reads like the network."""
 
     p: float = 0.5
     kind: LayerKind = LayerKind.DROPOUT
 
 
-@dataclass(frozen=True, slots=True)
-class ChannelShuffle:
+class ChannelShuffle(NamedTuple):
     """ShuffleNet's channel shuffle: a permutation of channels, free."""
 
     groups: int = 2
     kind: LayerKind = LayerKind.CHANNEL_SHUFFLE
 
 
-@dataclass(frozen=True, slots=True)
-class ConvTranspose2d:
-    """PyTorch's ``ConvTranspose2d``: a grouped transposed convolution (a "deconvolution")."""
+class ConvTranspose2d(NamedTuple):
+    """PyTorch's ``ConvTranspose2d`` (``1d``/``3d`` on a 1-D or 3-D input): a grouped
+    transposed convolution (a "deconvolution")."""
 
     cout: int
     k: Pair = (3, 3)
@@ -236,15 +236,14 @@ class ConvTranspose2d:
 
     def category(self) -> str:
         """The row label of the breakdown by type: ``Conv T 2x2``, ``Conv T G4 3x3``."""
-        kernel = f"{self.k[0]}x{self.k[1]}"
+        kernel = "x".join(map(str, self.k))
         return f"Conv T {kernel}" if self.groups == 1 else f"Conv T G{self.groups} {kernel}"
 
 
 UpsampleMode = Literal["nearest", "bilinear"]
 
 
-@dataclass(frozen=True, slots=True)
-class Upsample:
+class Upsample(NamedTuple):
     """``nn.Upsample`` / ``F.interpolate``: to ``size``, or by an integer ``scale_factor``
     per axis (exactly one of them). No params; no MACs by convcost's convention."""
 
@@ -256,8 +255,7 @@ class Upsample:
     kind: LayerKind = LayerKind.UPSAMPLE
 
 
-@dataclass(frozen=True, slots=True)
-class PixelShuffle:
+class PixelShuffle(NamedTuple):
     """``nn.PixelShuffle(r)``: (H, W, C) -> (H*r, W*r, C/r^2); ``nn.PixelUnshuffle(r)`` with
     ``kind`` PIXEL_UNSHUFFLE: (H, W, C) -> (H/r, W/r, C*r^2). A permutation, free."""
 
@@ -265,8 +263,7 @@ class PixelShuffle:
     kind: LayerKind = LayerKind.PIXEL_SHUFFLE
 
 
-@dataclass(frozen=True, slots=True)
-class Pad:
+class Pad(NamedTuple):
     """``nn.ZeroPad2d((left, right, top, bottom))``: zeros around the input, free."""
 
     left: int = 0
@@ -276,8 +273,7 @@ class Pad:
     kind: LayerKind = LayerKind.PAD
 
 
-@dataclass(frozen=True, slots=True)
-class Merge:
+class Merge(NamedTuple):
     """Where paths meet: ``add`` (residual), ``concat`` (channels), ``multiply`` (SE scale).
 
     The walker computes the merged shape and checks the paths agree; the merge itself is free.
@@ -286,8 +282,7 @@ class Merge:
     kind: LayerKind = LayerKind.ADD
 
 
-@dataclass(frozen=True, slots=True)
-class Norm:
+class Norm(NamedTuple):
     """LayerNorm over the channels at each position (ConvNeXt's LayerNorm2d, or
     ``nn.LayerNorm(C)`` on channels-last), GroupNorm, or InstanceNorm.
 
@@ -305,8 +300,7 @@ class Norm:
     call: Call | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class PReLU:
+class PReLU(NamedTuple):
     """PyTorch's ``nn.PReLU(num_parameters)``: a learned slope, one or one per channel."""
 
     num_parameters: int = 1
@@ -314,8 +308,7 @@ class PReLU:
     kind: LayerKind = LayerKind.PRELU
 
 
-@dataclass(frozen=True, slots=True)
-class LayerScale:
+class LayerScale(NamedTuple):
     """ConvNeXt's layer scale (from CaiT, Touvron et al. 2021): gamma * x, one gamma per
     channel."""
 
@@ -344,12 +337,72 @@ Layer = (
 )
 
 
+def _same_layer(self: tuple[object, ...], other: object) -> bool:
+    return type(self) is type(other) and tuple.__eq__(self, other)
+
+
+def _other_layer(self: tuple[object, ...], other: object) -> bool:
+    return not _same_layer(self, other)
+
+
+# A layer is a named tuple (a fifth of a dataclass's cost to create at start-up, and every
+# `convcost` start creates them all) that equals only a layer of its own type: tuples compare
+# by value alone, and a str enum equals its string, so two kinds could meet as equal keys of
+# the walker's memo.
+for _type in Layer.__args__:
+    _type.__eq__ = _same_layer
+    _type.__ne__ = _other_layer
+    _type.__hash__ = tuple.__hash__
+
+
 # --- costs ----------------------------------------------------------------------------------
 
 
 def _known(*values: Count) -> bool:
     """True when every value is a concrete int, so it can be checked against limits."""
     return all(isinstance(v, int) for v in values)
+
+
+# The names of the spatial axes, by their number (errors say which axis is wrong).
+_AXES = {1: ("L",), 2: ("H", "W"), 3: ("D", "H", "W")}
+# The fields that hold one value per spatial axis.
+_PER_AXIS = ("k", "stride", "padding", "dilation", "output_padding", "size", "scale_factor")
+# Layers defined on H and W only (PyTorch's PixelShuffle, ZeroPad2d; bilinear upsampling).
+_PLANAR = (LayerKind.PIXEL_SHUFFLE, LayerKind.PIXEL_UNSHUFFLE, LayerKind.PAD, LayerKind.UPSAMPLE)
+
+
+def _axis_name(axis: int, axes: int) -> str:
+    return _AXES[axes][axis] if axes in _AXES else f"axis {axis}"
+
+
+def fit(layer: Layer, axes: int) -> Layer:
+    """``layer`` with one value per spatial axis of an input with ``axes`` of them.
+
+    The spec's parser already gives what a spec writes one value per axis; a default or a
+    block's constant written for 2-D, ``(3, 3)``, is the same value on every axis and spreads
+    over 1 or 3 axes. Layers defined on H and W only are refused outside 2-D. In 2-D every
+    layer comes back as it is.
+    """
+    if axes == 2:
+        return layer
+    if layer.kind in _PLANAR:
+        raise ConvcostError(
+            f"'{layer.kind.value}' works on H and W only, and the input has {axes} spatial "
+            f"ax{'is' if axes == 1 else 'es'} ({', '.join(_AXES.get(axes, ()))})",
+        )
+    changes: dict[str, Pair] = {}
+    for name in _PER_AXIS:
+        value = getattr(layer, name, None)
+        if not isinstance(value, tuple) or len(value) == axes:
+            continue
+        if len(set(value)) != 1:
+            raise ConvcostError(
+                f"{len(value)} values {list(value)} for an input with {axes} spatial "
+                f"ax{'is' if axes == 1 else 'es'}",
+                field=name,
+            )
+        changes[name] = (value[0],) * axes
+    return layer._replace(**changes) if changes else layer  # type: ignore[arg-type]
 
 
 def _window_output(
@@ -360,14 +413,16 @@ def _window_output(
     axis: int,
     dilation: int = 1,
     what: str = "kernel",
+    axes: int = 2,
 ) -> Count:
-    """Output length along ``axis`` (0 = H, 1 = W), checking the window fits the padded input."""
+    """Output length along ``axis`` (0 = H, 1 = W in 2-D), checking the window fits the padded
+    input."""
     if padding == "same":
         return formulas.same_output_size(size, stride)
     pad = 0 if padding == "valid" else padding[axis]
     span = dilation * (k - 1) + 1
     if _known(size) and size + 2 * pad < span:
-        name = "H" if axis == 0 else "W"
+        name = _axis_name(axis, axes)
         dilated = f" (dilated {span})" if span != k else ""
         raise ConvcostError(
             f"{what} {k}{dilated} is larger than the input {name}={size} padded by {pad} on "
@@ -378,45 +433,59 @@ def _window_output(
 
 
 def _conv2d_cost(layer: Conv2d, shape: Shape) -> Cost:
-    h, w, cin = shape
+    """PyTorch's ``Conv{1,2,3}d``: one grouped convolution over the input's spatial axes."""
+    sizes, cin = shape[:-1], shape[-1]
+    axes = len(sizes)
     if _known(cin) and cin % layer.groups:
         raise ConvcostError(f"{layer.groups} does not divide cin={cin}", field="groups")
     if layer.cout % layer.groups:
         raise ConvcostError(f"{layer.groups} does not divide cout={layer.cout}", field="groups")
-    hout = _window_output(h, layer.k[0], layer.stride[0], layer.padding, 0, layer.dilation[0])
-    wout = _window_output(w, layer.k[1], layer.stride[1], layer.padding, 1, layer.dilation[1])
-    kh, kw = layer.k
-    terms = {"conv": formulas.conv_macs(hout, wout, cin, layer.cout, kh, kw, layer.groups)}
+    out = tuple(
+        map(
+            _window_output,
+            sizes,
+            layer.k,
+            layer.stride,
+            repeat(layer.padding),
+            range(axes),
+            layer.dilation,
+            repeat("kernel"),
+            repeat(axes),
+        )
+    )
+    terms = {"conv": formulas.conv_macs_nd(out, cin, layer.cout, layer.k, layer.groups)}
     if layer.bias:
-        terms["bias"] = hout * wout * layer.cout
+        terms["bias"] = formulas.product(out) * layer.cout
     return Cost(
-        output=(hout, wout, layer.cout),
-        params=formulas.conv_params(cin, layer.cout, kh, kw, layer.groups, layer.bias),
+        output=(*out, layer.cout),
+        params=formulas.conv_params_nd(cin, layer.cout, layer.k, layer.groups, layer.bias),
         terms=terms,
     )
 
 
 def _linear_cost(layer: Linear, shape: Shape) -> Cost:
-    h, w, fin = shape
+    *sizes, fin = shape
     # PyTorch's Linear acts on the last axis and repeats over the others (h*w positions).
-    terms = {"linear": h * w * formulas.linear_macs(fin, layer.fout)}
+    positions = formulas.product(sizes)
+    terms = {"linear": positions * formulas.linear_macs(fin, layer.fout)}
     if layer.bias:
-        terms["bias"] = h * w * layer.fout
+        terms["bias"] = positions * layer.fout
     return Cost(
-        output=(h, w, layer.fout),
+        output=(*sizes, layer.fout),
         params=formulas.linear_params(fin, layer.fout, layer.bias),
         terms=terms,
     )
 
 
 def _batchnorm_cost(layer: BatchNorm, shape: Shape) -> Cost:
-    h, w, c = shape
+    """BatchNorm1d, 2d or 3d: the same 2C params and 2C buffers over the channels."""
+    c = shape[-1]
     params = formulas.batchnorm_params(c)
     return Cost(
         output=shape,
         params=params,
         buffers=formulas.batchnorm_buffers(c),
-        terms={"bn": h * w * c, "bn_params": params},
+        terms={"bn": _elements(shape), "bn_params": params},
     )
 
 
@@ -436,11 +505,12 @@ def _pooled(op: str, call: Call | None, shape: Shape, output: Shape) -> Cost:
 
 
 def _elements(shape: Shape) -> Count:
-    h, w, c = shape
-    return h * w * c
+    return formulas.product(shape)
 
 
-def _ceil_window_output(size: Count, k: int, stride: int, padding: Padding, axis: int) -> Count:
+def _ceil_window_output(
+    size: Count, k: int, stride: int, padding: Padding, axis: int, axes: int = 2
+) -> Count:
     """Output length of a pool with ``ceil_mode=True`` along ``axis`` (0 = H, 1 = W).
 
     PyTorch keeps a last window that runs past the padded input, even one larger than it, as
@@ -456,7 +526,7 @@ def _ceil_window_output(size: Count, k: int, stride: int, padding: Padding, axis
     pad = 0 if padding == "valid" else padding[axis]
     out = formulas.pool_output_size_ceil(size, k, stride, pad)
     if _known(out) and out < 1:
-        name = "H" if axis == 0 else "W"
+        name = _axis_name(axis, axes)
         raise ConvcostError(
             f"window {k} is {k - size - 2 * pad} larger than the input {name}={size} padded by "
             f"{pad} on each side, and ceil_mode lets a window run past the padded input by at "
@@ -468,44 +538,57 @@ def _ceil_window_output(size: Count, k: int, stride: int, padding: Padding, axis
 
 def _pool_cost(layer: Pool, shape: Shape) -> Cost:
     """PyTorch's MaxPool2d and AvgPool2d refuse padding above half the window."""
-    h, w, c = shape
+    *sizes, c = shape
+    axes = len(sizes)
     if isinstance(layer.padding, tuple):
         for pad, k in zip(layer.padding, layer.k, strict=True):
             if 2 * pad > k:
                 raise ConvcostError(
-                    f"{pad} is more than half the {layer.k[0]}x{layer.k[1]} window "
+                    f"{pad} is more than half the {'x'.join(map(str, layer.k))} window "
                     "(PyTorch refuses it)",
                     field="padding",
                 )
+    pads = repeat(layer.padding)
     if layer.ceil_mode:
-        hout = _ceil_window_output(h, layer.k[0], layer.stride[0], layer.padding, 0)
-        wout = _ceil_window_output(w, layer.k[1], layer.stride[1], layer.padding, 1)
+        out = tuple(
+            map(_ceil_window_output, sizes, layer.k, layer.stride, pads, range(axes), repeat(axes))
+        )
     else:
-        hout = _window_output(h, layer.k[0], layer.stride[0], layer.padding, 0, what="window")
-        wout = _window_output(w, layer.k[1], layer.stride[1], layer.padding, 1, what="window")
+        out = tuple(
+            map(
+                _window_output,
+                sizes,
+                layer.k,
+                layer.stride,
+                pads,
+                range(axes),
+                repeat(1),
+                repeat("window"),
+                repeat(axes),
+            )
+        )
     op = "max" if layer.kind is LayerKind.MAXPOOL else "avg"
-    return _pooled(op, layer.call, shape, (hout, wout, c))
+    return _pooled(op, layer.call, shape, (*out, c))
 
 
 def _global_pool_cost(layer: GlobalPool, shape: Shape) -> Cost:
-    """Global pooling is PyTorch's AdaptiveAvgPool2d(1) (or AdaptiveMaxPool2d(1))."""
+    """Global pooling is PyTorch's AdaptiveAvgPool{1,2,3}d(1) (or AdaptiveMaxPool)."""
     op = "adaptive_max" if layer.kind is LayerKind.GLOBAL_MAXPOOL else "adaptive_avg"
-    return _pooled(op, layer.call, shape, (1, 1, shape[2]))
+    return _pooled(op, layer.call, shape, (*(1 for _ in shape[:-1]), shape[-1]))
 
 
 def _adaptive_pool_cost(layer: AdaptivePool, shape: Shape) -> Cost:
-    return _pooled("adaptive_avg", layer.call, shape, (layer.size[0], layer.size[1], shape[2]))
+    return _pooled("adaptive_avg", layer.call, shape, (*layer.size, shape[-1]))
 
 
 def _flatten_cost(layer: Flatten, shape: Shape) -> Cost:
-    h, w, c = shape
-    return Cost(output=(1, 1, h * w * c))
+    return Cost(output=(*(1 for _ in shape[:-1]), _elements(shape)))
 
 
 def _shuffle_cost(layer: ChannelShuffle, shape: Shape) -> Cost:
-    if _known(shape[2]) and shape[2] % layer.groups:
+    if _known(shape[-1]) and shape[-1] % layer.groups:
         raise ConvcostError(
-            f"{layer.groups} does not divide the {shape[2]} channels", field="groups"
+            f"{layer.groups} does not divide the {shape[-1]} channels", field="groups"
         )
     return Cost(output=shape)
 
@@ -513,7 +596,8 @@ def _shuffle_cost(layer: ChannelShuffle, shape: Shape) -> Cost:
 def _conv_transpose_cost(layer: ConvTranspose2d, shape: Shape) -> Cost:
     """PyTorch's ``ConvTranspose2d``, with the checks PyTorch makes: groups divide both channel
     counts, output_padding is smaller than the stride or the dilation, the output is not empty."""
-    h, w, cin = shape
+    *sizes, cin = shape
+    axes = len(sizes)
     if _known(cin) and cin % layer.groups:
         raise ConvcostError(f"{layer.groups} does not divide cin={cin}", field="groups")
     if layer.cout % layer.groups:
@@ -522,14 +606,14 @@ def _conv_transpose_cost(layer: ConvTranspose2d, shape: Shape) -> Cost:
         zip(layer.output_padding, layer.stride, layer.dilation, strict=True)
     ):
         if pad >= stride and pad >= dilation:
-            name = "H" if axis == 0 else "W"
+            name = _axis_name(axis, axes)
             raise ConvcostError(
                 f"{pad} along {name} must be smaller than the stride ({stride}) or the "
                 f"dilation ({dilation}), as PyTorch requires",
                 field="output_padding",
             )
-    sizes = []
-    for axis, size in enumerate((h, w)):
+    outs = []
+    for axis, size in enumerate(sizes):
         out = formulas.conv_transpose_output_size(
             size,
             layer.k[axis],
@@ -539,18 +623,17 @@ def _conv_transpose_cost(layer: ConvTranspose2d, shape: Shape) -> Cost:
             layer.output_padding[axis],
         )
         if _known(out) and out < 1:
-            name = "H" if axis == 0 else "W"
+            name = _axis_name(axis, axes)
             raise ConvcostError(
                 f"{layer.padding[axis]} leaves no output: {name}={size} gives {name}out={out}",
                 field="padding",
             )
-        sizes.append(out)
-    hout, wout = sizes
-    kh, kw = layer.k
+        outs.append(out)
+    k = layer.k
     g = layer.groups
-    dense = formulas.conv_transpose_dense_macs(hout, wout, cin, layer.cout, kh, kw, g)
+    dense = formulas.conv_transpose_dense_macs_nd(outs, cin, layer.cout, k, g)
     terms = {
-        "conv_transpose": formulas.conv_transpose_macs(h, w, cin, layer.cout, kh, kw, g),
+        "conv_transpose": formulas.conv_transpose_macs_nd(sizes, cin, layer.cout, k, g),
         "conv_transpose.out": dense,
     }
     if g > 1 and _known(cin) and cin != layer.cout:
@@ -558,10 +641,10 @@ def _conv_transpose_cost(layer: ConvTranspose2d, shape: Shape) -> Cost:
         # Cin == Cout, so it misses the division by G (docs/peers.md).
         terms["conv_transpose.out.ungrouped"] = (g - 1) * dense
     if layer.bias:
-        terms["bias"] = hout * wout * layer.cout
+        terms["bias"] = formulas.product(outs) * layer.cout
     return Cost(
-        output=(hout, wout, layer.cout),
-        params=formulas.conv_transpose_params(cin, layer.cout, kh, kw, g, layer.bias),
+        output=(*outs, layer.cout),
+        params=formulas.conv_transpose_params_nd(cin, layer.cout, k, g, layer.bias),
         terms=terms,
     )
 
@@ -629,7 +712,7 @@ def _norm_cost(layer: Norm, shape: Shape) -> Cost:
     the input, but their work is still per element, not a dot product.) The elements they
     normalise are the ``norm.*`` terms that the presets weigh.
     """
-    c = shape[2]
+    c = shape[-1]
     if layer.kind is LayerKind.GROUPNORM and _known(c) and c % layer.groups:
         raise ConvcostError(
             f"{layer.groups} groups do not divide the {c} channels (PyTorch refuses it)",
@@ -654,7 +737,7 @@ def _norm_cost(layer: Norm, shape: Shape) -> Cost:
 def _prelu_cost(layer: PReLU, shape: Shape) -> Cost:
     """PyTorch's PReLU: ``num_parameters`` slopes, 1 or one per channel; free, as the other
     activations are."""
-    c = shape[2]
+    c = shape[-1]
     if layer.num_parameters != 1 and _known(c) and layer.num_parameters != c:
         raise ConvcostError(
             f"{layer.num_parameters} slopes for {c} channels: PReLU takes 1 or one per channel",
@@ -672,7 +755,7 @@ def _prelu_cost(layer: PReLU, shape: Shape) -> Cost:
 def _layer_scale_cost(layer: LayerScale, shape: Shape) -> Cost:
     """One gamma per channel, one multiply per element; not a MAC, as squeeze-excite's scaling
     is not."""
-    return Cost(output=shape, params=shape[2], terms={"layer_scale": _elements(shape)})
+    return Cost(output=shape, params=shape[-1], terms={"layer_scale": _elements(shape)})
 
 
 KIND_COST: dict[LayerKind, Callable[..., Cost]] = {
@@ -710,13 +793,13 @@ def cost(layer: Layer, shape: Shape) -> Cost:
         rule = KIND_COST[layer.kind]
     except KeyError:
         raise ConvcostError(f"no cost rule for layer kind {layer.kind.value!r}") from None
-    return rule(layer, shape)
+    return rule(fit(layer, len(shape) - 1), shape)
 
 
 def category(layer: Layer, shape: Shape) -> str:
     """The row a layer joins in the breakdown by type (MobileNet Table 2's rows)."""
     if isinstance(layer, Conv2d):
-        return layer.category(shape[2])
+        return layer.category(shape[-1])
     if isinstance(layer, Linear):
         return "Fully connected"
     if isinstance(layer, ConvTranspose2d):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from fractions import Fraction
 from operator import attrgetter
 from operator import index as as_int
@@ -68,9 +68,13 @@ class LayerCost:
 
     @property
     def type(self) -> str:
-        """The layer's kind as written in specs and JSON (``conv``, ``bn``, ...)."""
+        """The layer's kind as written in specs and JSON (``conv``, ``bn``, ...); a convolution
+        on a 1-D or 3-D input says so (``conv1d``, ``conv_transpose3d``), as PyTorch names it."""
         # ._value_ is .value without enum's descriptor (3 us a row on Python 3.11)
-        return self.layer.kind._value_
+        value = self.layer.kind._value_
+        if value in _BY_DIMENSION and len(self.inputs[0]) != 3:
+            return f"{_BY_DIMENSION[value]}{len(self.inputs[0]) - 1}d"
+        return value
 
     @property
     def input(self) -> Shape:
@@ -79,11 +83,11 @@ class LayerCost:
         return self.inputs[0] if len(self.inputs) == 1 else self.output
 
     @property
-    def kernel(self) -> tuple[int, int] | None:
+    def kernel(self) -> tuple[int, ...] | None:
         return getattr(self.layer, "k", None)
 
     @property
-    def stride(self) -> tuple[int, int] | None:
+    def stride(self) -> tuple[int, ...] | None:
         return getattr(self.layer, "stride", None)
 
     @property
@@ -94,6 +98,10 @@ class LayerCost:
     def flops(self) -> Count:
         """FLOPs = 2 * MACs."""
         return flops(self.macs)
+
+
+# Kinds named by their dimension, as PyTorch's Conv1d/2d/3d (their LayerKind says 2d).
+_BY_DIMENSION = {"conv2d": "conv", "conv_transpose2d": "conv_transpose"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -426,6 +434,7 @@ class _Walker:
         if getattr(layer, "call", "") is None:
             layer = self._called(layer)
         try:
+            layer = L.fit(layer, len(shape) - 1)  # the row shows a 3-D conv's kernel as 3x3x3
             cost = L.cost(layer, shape)
             _check_shape(cost.output, channels=layer.kind is not LayerKind.FLATTEN)
         except ConvcostError as error:
@@ -478,13 +487,13 @@ class _Walker:
         b, s = body.shape, short.shape
         if node.merge is LayerKind.MULTIPLY:
             # Squeeze-excite: a (1, 1, C) gate scales the (H, W, C) input.
-            if not _same(b[2], s[2]):
+            if not _same(b[-1], s[-1]):
                 raise ConvcostError(
-                    f"the gate has {b[2]} channels but the input has {s[2]}", field="c"
+                    f"the gate has {b[-1]} channels but the input has {s[-1]}", field="c"
                 )
             merged = s
         else:
-            if not (_same(b[0], s[0]) and _same(b[1], s[1]) and _same(b[2], s[2])):
+            if len(b) != len(s) or not all(_same(u, v) for u, v in zip(b, s, strict=True)):
                 raise ConvcostError(
                     f"residual add needs equal shapes, got {_fmt(b)} (layers) and "
                     f"{_fmt(s)} (shortcut)",
@@ -495,7 +504,7 @@ class _Walker:
         return self.nodes(node.after, out, name)
 
     def concat(self, node: Concat, x: _Tensor, name: str) -> _Tensor:
-        h, w, c = x.shape
+        *sizes, c = x.shape
         inputs: list[_Tensor]
         if node.split is None:
             inputs = [x] * len(node.branches)
@@ -512,14 +521,14 @@ class _Walker:
                     field="split",
                 )
             # A channel split is a view of the input: the branches read the input tensor.
-            inputs = [_Tensor((h, w, part), x.id) for part in node.split]
+            inputs = [_Tensor((*sizes, part), x.id) for part in node.split]
         outputs = [
             self.nodes(branch, inp, name if len(node.branches) == 1 else f"{name}.branch{i + 1}")
             for i, (branch, inp) in enumerate(zip(node.branches, inputs, strict=True))
         ]
         first = outputs[0].shape
         for i, out in enumerate(outputs[1:], start=2):
-            if not (_same(out.shape[0], first[0]) and _same(out.shape[1], first[1])):
+            if not all(_same(u, v) for u, v in zip(out.shape[:-1], first[:-1], strict=True)):
                 raise ConvcostError(
                     f"concat needs equal H and W, got {_fmt(first)} (branch 1) and "
                     f"{_fmt(out.shape)} (branch {i})",
@@ -527,8 +536,8 @@ class _Walker:
                 )
         channels: Count = 0
         for out in outputs:
-            channels += out.shape[2]
-        merged = self.merge(LayerKind.CONCAT, tuple(outputs), (first[0], first[1], channels), name)
+            channels += out.shape[-1]
+        merged = self.merge(LayerKind.CONCAT, tuple(outputs), (*first[:-1], channels), name)
         return self.nodes(node.after, merged, name)
 
 
@@ -537,9 +546,9 @@ def _called(layer: L.Layer, calls: Mapping[str, L.Call]) -> L.Layer:
     ``defaults`` say for its type (``relu: {call: functional}`` reaches the ReLUs inside
     blocks too), else a module."""
     if isinstance(layer, L.Activation):
-        return replace(layer, call=calls.get(layer.function, "module"))
+        return layer._replace(call=calls.get(layer.function, "module"))
     if isinstance(layer, L.Pool | L.GlobalPool | L.AdaptivePool | L.Norm | L.PReLU | L.Upsample):
-        return replace(layer, call=calls.get(layer.kind.value, "module"))
+        return layer._replace(call=calls.get(layer.kind.value, "module"))
     return layer
 
 
@@ -547,12 +556,14 @@ def _check_shape(shape: Shape, channels: bool) -> None:
     """A computed size or channel count obeys the loader's bound on any size (``--alpha``,
     an expansion ratio or a concat can make one that no spec wrote). A flatten's features
     (H x W x C of bounded sizes) are exempt."""
-    h, w, c = shape
-    if not (h.__class__ is int and w.__class__ is int and c.__class__ is int):
+    *sizes, c = shape
+    if not all(v.__class__ is int for v in shape):
         return  # symbolic sizes (convcost layer) have no value to bound
-    if h <= MAX_SIZE and w <= MAX_SIZE and (c <= MAX_SIZE or not channels):
+    if all(v <= MAX_SIZE for v in sizes) and (c <= MAX_SIZE or not channels):
         return
-    for axis, value in (("H", h), ("W", w), ("C", c) if channels else ("W", w)):
+    names = {1: ("L",), 3: ("D", "H", "W")}.get(len(sizes), ("H", "W"))
+    checked = [*zip(names, sizes, strict=True), *([("C", c)] if channels else [])]
+    for axis, value in checked:
         if value > MAX_SIZE:
             raise ConvcostError(
                 f"the output has {value:,} {'channels' if axis == 'C' else axis} "
@@ -652,6 +663,23 @@ def _resolution(resolution: object) -> tuple[int, int] | None:
     return (checked[0], checked[1])
 
 
+def _resized(shape: Shape, resolution: tuple[int, int] | None) -> Shape:
+    """The input at ``resolution`` (issue 14): (H, W) replaces a 2-D input's sizes and a 3-D
+    input's H and W (a video keeps its D frames); a 1-D input takes N, which the variant holds
+    as (N, N), as its length L."""
+    if resolution is None:
+        return shape
+    *sizes, c = shape
+    if len(sizes) == 1:
+        if resolution[0] != resolution[1]:
+            raise ConvcostError(
+                f"a 1-D input takes one length N, got {resolution[0]}x{resolution[1]}",
+                field="resolution",
+            )
+        return (resolution[0], c)
+    return (*sizes[:-2], *resolution, c)
+
+
 def _shown(value: object) -> str:
     """``value`` in a message, clipped (``repr`` of an int fails past 4,300 digits)."""
     if isinstance(value, int) and value.bit_length() > 64:
@@ -671,24 +699,23 @@ def walk(
 ) -> Report:
     """Cost every layer of ``spec`` built as ``variant`` (or ``alpha`` and ``resolution``
     given directly: alpha scales channels by the spec's width rule, resolution N or (H, W)
-    replaces the input's H and W), with MACs under ``convention``.
+    replaces the input's H and W; a 3-D input keeps its D, a 1-D input takes N as its
+    length), with MACs under ``convention``.
 
     A wrong argument is a ``ConvcostError`` naming it (``field``), never a ``TypeError``.
     """
     variant = _variant(spec, variant, alpha, resolution, convention)
     alpha, resolution = variant.alpha, variant.resolution
-    h, w, c = spec.input
-    if resolution is not None:
-        h, w = resolution
-    declared = alpha is None and (h, w) == spec.input[:2]
+    shape = _resized(spec.input, resolution)
+    declared = alpha is None and shape == spec.input
     calls = {kind: fields["call"] for kind, fields in spec.defaults.items() if "call" in fields}
     walker = _Walker(Width(alpha, spec.width_rule), spec.path, convention, declared, calls)
     with paused_gc():
-        walker.nodes(spec.layers, _Tensor((h, w, c), 0), "")
+        walker.nodes(spec.layers, _Tensor(shape, 0), "")
     rows = tuple(walker.rows)
     return Report(
         network=spec.name,
-        input=(h, w, c),
+        input=shape,
         rows=rows,
         totals=Totals.of(rows),
         source=spec.source,

@@ -56,8 +56,8 @@ class Row(NamedTuple):
     category: str
     input: Shape
     output: Shape
-    kernel: tuple[int, int] | None
-    stride: tuple[int, int] | None
+    kernel: tuple[int, ...] | None
+    stride: tuple[int, ...] | None
     groups: int | None
     params: Count
     buffers: Count

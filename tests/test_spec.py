@@ -31,7 +31,7 @@ def test_every_shipped_config_validates_against_the_schema(path: Path) -> None:
     "text",
     [
         "input: [8, 8, 3]\nlayers:\n  - conv: {c: 8, strides: 2}\n",  # unknown field
-        "input: [8, 8]\nlayers:\n  - relu\n",  # input needs 3 values
+        "input: [8, 8, 8, 8, 3]\nlayers:\n  - relu\n",  # input needs 2 to 4 values
         "input: [8, 8, 3]\nlayers:\n  - conv: {k: 3}\n",  # conv needs c
         "input: [8, 8, 3]\nlayers:\n  - relu: {c: 3}\n",  # relu has no fields
         "input: [8, 8, 3]\nlayers:\n  - conv: {c: 0}\n",  # positive counts

@@ -75,6 +75,12 @@ REFERENCE: dict[str, tuple[int, int, int, int, int, int, str]] = {
     "regnet_y_400mf": (4_344_144, 27_152, 401_842_848, 85, 53, 1, "54d70e0ba7a52780"),
     # torchvision.models.resnext50_32x4d (torchvision 0.28; tests/reference/regnet_resnext.json)
     "resnext50_32x4d": (25_028_904, 68_224, 4_230_479_872, 53, 53, 1, "947ee73a3252b557"),
+    # torchvision.models.video.r3d_18 on a 16x112x112 clip (torchvision 0.28;
+    # tests/reference/nd.json): 3-D convolutions
+    "r3d_18": (33_371_472, 9_600, 40_696_553_472, 20, 20, 1, "5177c1a7af88ff66"),
+    # M5 (Dai et al. 2017) as torchaudio's tutorial writes it, on 8000 samples
+    # (tests/reference/make_nd.py, nd.json): 1-D convolutions
+    "m5": (571_939, 2_048, 67_440_128, 4, 4, 1, "9fcaea15005e97ab"),
 }
 
 # config -> (conv MACs, linear MACs, BN params), the reference's totals split by layer type.
@@ -98,6 +104,8 @@ SPLIT: dict[str, tuple[int, int, int]] = {
     "resnext50_32x4d": (4_228_431_872, 2_048_000, 68_224),
     "fcn_resnet50": (142_725_772_800, 0, 54_144),
     "unet": (192_384_335_872, 0, 0),
+    "r3d_18": (40_696_348_672, 204_800, 9_600),
+    "m5": (67_422_208, 17_920, 2_048),
 }
 
 # Segmentation networks: their output is a map the size of the input, not a 1x1 vector.
@@ -168,7 +176,8 @@ def test_config_loads_walks_and_names_its_source(name: str) -> None:
     assert path.read_text().startswith("#")  # headed by a comment naming its source
     report = network.walk(loaded)
     assert report.rows and report.totals.macs > 0
-    assert report.rows[-1].output[:2] == DENSE.get(name, (1, 1))
+    sizes = report.rows[-1].output[:-1]  # (H, W); (L,) in 1-D, (D, H, W) in 3-D
+    assert sizes == DENSE.get(name, (1,) * len(sizes))
 
 
 def test_resnet18_macs_layer_by_layer() -> None:

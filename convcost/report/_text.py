@@ -68,12 +68,13 @@ def shape(value: Sequence[Any]) -> str:
 
 
 def pair(value: Sequence[int] | str | None) -> str:
-    """A kernel, stride or padding: ``3x3``, ``same``; empty when the layer has none."""
+    """A kernel, stride or padding: ``3x3``, ``same``; empty when the layer has none
+    (``3x3x3`` in 3-D, ``80`` in 1-D)."""
     if value is None:
         return ""
     if isinstance(value, str):
         return value
-    return f"{value[0]}x{value[1]}"
+    return "x".join(map(str, value))
 
 
 def percent(share: Fraction) -> str:

@@ -31,7 +31,7 @@ WIDTH_RULES = ("int", "divisible_by_8")
 
 # Field kinds: how a value is checked and normalised.
 COUNT = "count"  # positive integer
-PAIR = "pair"  # positive integer or [h, w]
+PAIR = "pair"  # positive integer or [h, w] ([l], [d, h, w]: one per spatial axis of the input)
 PADDING = "padding"  # integer >= 0, [h, w], "same" or "valid"
 BOOL = "bool"
 ACT = "act"  # activation name or none
@@ -661,7 +661,7 @@ class LayerSpec:
     fields: Mapping[str, Any]
     name: str | None = None
     repeat: int = 1
-    output: tuple[int, int, int] | None = None
+    output: tuple[int, ...] | None = None
     scale: bool | str | None = None
     line: int | None = None
 
@@ -675,7 +675,7 @@ class Spec:
     """A whole network as written: input shape, width rule and the ordered entries."""
 
     name: str
-    input: tuple[int, int, int]
+    input: tuple[int, ...]  # [H, W, C]; [L, C] or [D, H, W, C] (issue 14)
     layers: tuple[LayerSpec, ...]
     width_rule: str = "int"
     source: str | None = None

@@ -459,7 +459,7 @@ def convert(root: Y.Node, ctx: V.Context, default_name: str) -> Spec:
         if "width_rule" in top
         else "int"
     )
-    shape = V.shape(top["input"][1], ctx, None, "input")
+    shape = V.input_shape(top["input"][1], ctx)
     defaults = _defaults(top["defaults"][1], ctx) if "defaults" in top else {}
     parser = Parser(ctx, defaults)
     with paused_gc():

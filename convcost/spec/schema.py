@@ -37,7 +37,7 @@ from convcost.spec.catalogue import (
 
 _POSITIVE = {"type": "integer", "minimum": 1, "maximum": MAX_SIZE}
 _PAIR_SCHEMA = {
-    "oneOf": [_POSITIVE, {"type": "array", "items": _POSITIVE, "minItems": 2, "maxItems": 2}]
+    "oneOf": [_POSITIVE, {"type": "array", "items": _POSITIVE, "minItems": 1, "maxItems": 3}]
 }
 _NONNEG = {"type": "integer", "minimum": 0, "maximum": MAX_SIZE}
 _ACT_SCHEMA = {"oneOf": [{"enum": [*ACTIVATIONS, "none"]}, {"type": "null"}]}
@@ -47,7 +47,7 @@ _KIND_SCHEMA: dict[str, Any] = {
     PADDING: {
         "oneOf": [
             _NONNEG,
-            {"type": "array", "items": _NONNEG, "minItems": 2, "maxItems": 2},
+            {"type": "array", "items": _NONNEG, "minItems": 1, "maxItems": 3},
             {"enum": ["same", "valid"]},
         ]
     },
@@ -61,7 +61,7 @@ _KIND_SCHEMA: dict[str, Any] = {
     CHOICE_SQUEEZE_BASE: {"enum": ["channels", "input"]},
     OFFSET: _NONNEG,
     OFFSETS: {
-        "oneOf": [_NONNEG, {"type": "array", "items": _NONNEG, "minItems": 2, "maxItems": 2}]
+        "oneOf": [_NONNEG, {"type": "array", "items": _NONNEG, "minItems": 1, "maxItems": 3}]
     },
     CHOICE_UPSAMPLE_MODE: {"enum": ["nearest", "bilinear"]},
     LAYERS: {"$ref": "#/$defs/layers"},
@@ -73,9 +73,10 @@ _KIND_SCHEMA: dict[str, Any] = {
 _SHAPE_SCHEMA = {
     "type": "array",
     "items": _POSITIVE,
-    "minItems": 3,
-    "maxItems": 3,
-    "description": "[H, W, C]",
+    "minItems": 2,
+    "maxItems": 4,
+    "description": "[H, W, C]; [L, C] in 1-D, [D, H, W, C] in 3-D (one value per spatial axis "
+    "in the per-axis fields: [h, w], [l], [d, h, w])",
 }
 
 

@@ -24,6 +24,9 @@ class Context:
 
     def __init__(self, path: str | None) -> None:
         self.path = path
+        # The input's spatial axes (issue 14): 1 for [L, C], 2 for [H, W, C], 3 for
+        # [D, H, W, C]. Set once the input is read; a per-axis field takes as many values.
+        self.axes = 2
 
     def error(
         self,
@@ -218,21 +221,28 @@ def number(
     return value
 
 
+# What a per-axis list holds, by the input's spatial axes.
+_PER_AXIS = {1: "a list [l]", 2: "a pair [h, w]", 3: "a list [d, h, w]"}
+
+
 def pair(
     node: Y.Node, ctx: Context, layer: str | None, name: str, minimum: int = 1
-) -> tuple[int, int]:
+) -> tuple[int, ...]:
+    """One integer for every spatial axis, or one per axis: [h, w] in 2-D, [l] in 1-D and
+    [d, h, w] in 3-D (the input says which)."""
+    axes = ctx.axes
     if isinstance(node, Y.Sequence):
-        if len(node.value) != 2:
+        if len(node.value) != axes:
+            where = "" if axes == 2 else f" for the {axes}-D input"
             raise ctx.error(
-                f"expected one integer or a pair [h, w], got {len(node.value)} values",
+                f"expected one integer or {_PER_AXIS[axes]}{where}, got {len(node.value)} values",
                 node,
                 layer=layer,
                 field=name,
             )
-        h, w = (integer(v, ctx, layer, name, minimum) for v in node.value)
-        return (h, w)
+        return tuple(integer(v, ctx, layer, name, minimum) for v in node.value)
     value = integer(node, ctx, layer, name, minimum)
-    return (value, value)
+    return (value,) * axes
 
 
 def padding(node: Y.Node, ctx: Context, layer: str | None, name: str) -> Any:
@@ -241,7 +251,8 @@ def padding(node: Y.Node, ctx: Context, layer: str | None, name: str) -> Any:
             return node.value
         if not _looks_numeric(node.value):
             raise ctx.error(
-                f"expected an integer, [h, w], 'same' or 'valid', got "
+                f"expected an integer, {_PER_AXIS[ctx.axes].split(' ', 2)[-1]}, 'same' or "
+                "'valid', got "
                 f"'{clip(str(node.value))}'{suggest(node.value, ['same', 'valid'])}",
                 node,
                 layer=layer,
@@ -334,11 +345,29 @@ def scale(node: Y.Node, ctx: Context, layer: str | None, name: str) -> bool | st
     return value
 
 
-def shape(node: Y.Node, ctx: Context, layer: str | None, name: str) -> tuple[int, int, int]:
-    if not isinstance(node, Y.Sequence) or len(node.value) != 3:
-        raise ctx.error(f"expected [H, W, C], got {describe(node)}", node, layer=layer, field=name)
-    h, w, c = (integer(v, ctx, layer, name, 1) for v in node.value)
-    return (h, w, c)
+# A shape, by its spatial axes.
+_SHAPES = {1: "[L, C]", 2: "[H, W, C]", 3: "[D, H, W, C]"}
+
+
+def shape(node: Y.Node, ctx: Context, layer: str | None, name: str) -> tuple[int, ...]:
+    """A declared output shape, with as many spatial axes as the input."""
+    if not isinstance(node, Y.Sequence) or len(node.value) != ctx.axes + 1:
+        raise ctx.error(
+            f"expected {_SHAPES[ctx.axes]}, got {describe(node)}", node, layer=layer, field=name
+        )
+    return tuple(integer(v, ctx, layer, name, 1) for v in node.value)
+
+
+def input_shape(node: Y.Node, ctx: Context) -> tuple[int, ...]:
+    """The spec's input: [H, W, C], or [L, C] (1-D) or [D, H, W, C] (3-D); sets ``ctx.axes``."""
+    if not isinstance(node, Y.Sequence) or len(node.value) not in (2, 3, 4):
+        raise ctx.error(
+            f"expected [H, W, C], or [L, C] or [D, H, W, C], got {describe(node)}",
+            node,
+            field="input",
+        )
+    ctx.axes = len(node.value) - 1
+    return shape(node, ctx, None, "input")
 
 
 def counts(node: Y.Node, ctx: Context, layer: str | None, name: str) -> tuple[int, ...]:
