@@ -698,11 +698,21 @@ def formula(
         typer.Argument(case_sensitive=False, help="Which formulas; all when left out."),
     ] = None,
     latex: Annotated[bool, typer.Option("--latex", help="Print LaTeX.")] = False,
+    dims: Annotated[
+        int,
+        typer.Option(
+            "--dims",
+            parser=_count("--dims", 3),
+            metavar="1|2|3",
+            help="Spatial axes: 1 (L, as Conv1d), 2 (H, W), 3 (D, H, W, as Conv3d).",
+        ),
+    ] = 2,
 ) -> None:
     """Print the derived formulas (params, MACs, FLOPs, R, output size), simplified by sympy.
 
     Symbols: H, W input size; H_out, W_out output size; C_in, C_out channels; K (K_h, K_w)
-    kernel; S stride; P padding; D dilation; G groups.
+    kernel; S stride; P padding; D dilation; G groups. With --dims 1 the axis is L (L_out,
+    K_l); with --dims 3 a depth D_out, K_d comes first.
 
     Example: convcost formula ratio --latex
     """
@@ -710,7 +720,7 @@ def formula(
     from convcost.report.formula import render
 
     kinds = list(FormulaKind) if kind is None else [kind]
-    _write_stdout([render({k.value: derive(k) for k in kinds}, latex=latex)])
+    _write_stdout([render({k.value: derive(k, dims) for k in kinds}, latex=latex)])
 
 
 @app.command()

@@ -430,60 +430,75 @@ def symbols() -> dict[str, sympy.Symbol]:
     return {key: sympy.Symbol(name, positive=True, integer=True) for key, name in names.items()}
 
 
-def derive(kind: FormulaKind | str) -> dict[str, sympy.Expr]:
+# The spatial axes of a 1-D, 2-D and 3-D convolution, as PyTorch's Conv{1,2,3}d name them.
+AXES = {1: ("L",), 2: ("H", "W"), 3: ("D", "H", "W")}
+
+
+def derive(kind: FormulaKind | str, dims: int = 2) -> dict[str, sympy.Expr]:
     """The formulas of one kind of convolution, derived from the functions above with symbols.
 
-    ``kind`` is one of :class:`FormulaKind`. Simplification is targeted (``cancel``, ``apart``),
-    never a blanket ``simplify()``.
+    ``kind`` is one of :class:`FormulaKind`; ``dims`` the spatial axes (1: L; 2: H, W; 3: D, H,
+    W), each with its output size and kernel side: the N-D functions multiply over them, so a
+    3-D standard convolution has ``C_in·C_out·D_out·H_out·K_d·K_h·K_w·W_out/G`` MACs.
+    Simplification is targeted (``cancel``, ``apart``), never a blanket ``simplify()``.
     """
     import sympy
 
+    if dims not in AXES:
+        raise ValueError(f"dims must be 1, 2 or 3, not {dims!r}")
     s = symbols()
-    # Every kind is written with K_h and K_w, so that each formula shows the same product
-    # K_h·K_w (issue 13); only the output size, along one axis, uses K.
-    h, cin, cout, k, kh, kw = s["h"], s["cin"], s["cout"], s["k"], s["kh"], s["kw"]
-    hout, wout = s["hout"], s["wout"]
+    # Every kind is written with the kernel's sides (K_h, K_w), so that each formula shows the
+    # same product K_h·K_w (issue 13); only the output size, along one axis, uses K.
+    h, cin, cout, k, groups = s["h"], s["cin"], s["cout"], s["k"], s["groups"]
+
+    def axis(name: str) -> sympy.Symbol:
+        return sympy.Symbol(name, positive=True, integer=True)
+
+    out = tuple(axis(f"{a}_out") for a in AXES[dims])
+    ks = tuple(axis(f"K_{a.lower()}") for a in AXES[dims])
+    ones = (1,) * dims
+    depthwise = conv_macs_nd(out, cin, cin, ks, cin)
+    pointwise = conv_macs_nd(out, cin, cout, ones)
     if kind == FormulaKind.STANDARD:
         return {
-            "params": conv_params(cin, cout, kh, kw, s["groups"]),
-            "params (with bias)": conv_params(cin, cout, kh, kw, s["groups"], True),
-            "MACs": conv_macs(hout, wout, cin, cout, kh, kw, s["groups"]),
-            "FLOPs": flops(conv_macs(hout, wout, cin, cout, kh, kw, s["groups"])),
+            "params": conv_params_nd(cin, cout, ks, groups),
+            "params (with bias)": conv_params_nd(cin, cout, ks, groups, True),
+            "MACs": conv_macs_nd(out, cin, cout, ks, groups),
+            "FLOPs": flops(conv_macs_nd(out, cin, cout, ks, groups)),
         }
     if kind == FormulaKind.DEPTHWISE:
         return {
-            "params": depthwise_params(cin, kh, kw),
-            "MACs": depthwise_macs(hout, wout, cin, kh, kw),
-            "FLOPs": flops(depthwise_macs(hout, wout, cin, kh, kw)),
+            "params": conv_params_nd(cin, cin, ks, cin),
+            "MACs": depthwise,
+            "FLOPs": flops(depthwise),
         }
     if kind == FormulaKind.POINTWISE:
         return {
-            "params": pointwise_params(cin, cout),
-            "MACs": pointwise_macs(hout, wout, cin, cout),
-            "FLOPs": flops(pointwise_macs(hout, wout, cin, cout)),
+            "params": conv_params_nd(cin, cout, ones),
+            "MACs": pointwise,
+            "FLOPs": flops(pointwise),
         }
+    separable_p = conv_params_nd(cin, cin, ks, cin) + conv_params_nd(cin, cout, ones)
+    separable_m = depthwise + pointwise
     if kind == FormulaKind.SEPARABLE:
         return {
-            "params": sympy.factor(separable_params(cin, cout, kh, kw)),
-            "MACs": sympy.factor(separable_macs(hout, wout, cin, cout, kh, kw)),
-            "FLOPs": sympy.factor(flops(separable_macs(hout, wout, cin, cout, kh, kw))),
+            "params": sympy.factor(separable_p),
+            "MACs": sympy.factor(separable_m),
+            "FLOPs": sympy.factor(flops(separable_m)),
         }
     if kind == FormulaKind.RATIO:
-        r_macs = sympy.cancel(
-            separable_macs(hout, wout, cin, cout, kh, kw) / conv_macs(hout, wout, cin, cout, kh, kw)
-        )
-        r_params = sympy.cancel(
-            separable_params(cin, cout, kh, kw) / conv_params(cin, cout, kh, kw)
-        )
+        r_macs = sympy.cancel(separable_m / conv_macs_nd(out, cin, cout, ks))
+        r_params = sympy.cancel(separable_p / conv_params_nd(cin, cout, ks))
         return {
             "R (MACs)": r_macs,
             "R (params)": r_params,
             "R expanded": sympy.apart(r_macs, cout),
         }
-    if kind == FormulaKind.OUTPUT_SIZE:
+    if kind == FormulaKind.OUTPUT_SIZE:  # one axis; every axis has its own (L, or D, H, W)
+        size = axis("L") if dims == 1 else h
         return {
-            "H_out": conv_output_size(h, k, s["stride"], s["padding"], s["dilation"]),
-            "H_out (same)": sympy.ceiling(h / s["stride"]),
-            "H_out (valid)": conv_output_size(h, k, s["stride"], 0, s["dilation"]),
+            f"{size}_out": conv_output_size(size, k, s["stride"], s["padding"], s["dilation"]),
+            f"{size}_out (same)": sympy.ceiling(size / s["stride"]),
+            f"{size}_out (valid)": conv_output_size(size, k, s["stride"], 0, s["dilation"]),
         }
     raise ValueError(f"unknown formula kind {kind!r}")

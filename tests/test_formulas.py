@@ -236,3 +236,56 @@ def test_docs_formulas_md() -> None:
     result = doctest.testfile(str(path), module_relative=False, optionflags=doctest.ELLIPSIS)
     assert result.attempted >= 15
     assert result.failed == 0
+
+
+@pytest.mark.parametrize("dims", [1, 2, 3])
+def test_formulas_in_every_dimension(dims: int) -> None:
+    """``formula --dims``: the symbolic counts of a 1-, 2- or 3-D convolution, at random sizes,
+    equal a product written out here over the axes (Conv1d: L; Conv3d: D, H, W)."""
+    import random
+
+    import sympy
+
+    rng = random.Random(dims)
+    axes = formulas.AXES[dims]
+    for _ in range(20):
+        cin, cout, groups = rng.choice([2, 4, 8]), rng.choice([4, 8, 12]), rng.choice([1, 2])
+        out = {a: rng.randint(1, 30) for a in axes}
+        ks = {a: rng.randint(1, 7) for a in axes}
+        values = {"C_in": cin, "C_out": cout, "G": groups}
+        values |= {f"{a}_out": out[a] for a in axes} | {f"K_{a.lower()}": ks[a] for a in axes}
+
+        def at(expr: sympy.Expr, values: dict[str, int] = values) -> object:
+            return expr.subs(
+                {sympy.Symbol(n, positive=True, integer=True): v for n, v in values.items()}
+            )
+
+        positions, taps = 1, 1
+        for a in axes:
+            positions, taps = positions * out[a], taps * ks[a]
+        standard = formulas.derive("standard", dims)
+        assert at(standard["MACs"]) == positions * cout * (cin // groups) * taps
+        assert at(standard["params (with bias)"]) == cout * (cin // groups) * taps + cout
+        assert at(formulas.derive("depthwise", dims)["MACs"]) == positions * cin * taps
+        assert at(formulas.derive("pointwise", dims)["params"]) == cin * cout
+        separable = formulas.derive("separable", dims)
+        assert at(separable["MACs"]) == positions * cin * (taps + cout)
+        ratio = formulas.derive("ratio", dims)["R (MACs)"]
+        assert at(ratio) == sympy.Rational(taps + cout, taps * cout)
+
+
+def test_formula_dims_flag() -> None:
+    from typer.testing import CliRunner
+
+    from convcost.cli import app
+
+    runner = CliRunner()
+    three = runner.invoke(app, ["formula", "standard", "--dims", "3"])
+    assert three.exit_code == 0 and "D_out" in three.stdout and "K_d" in three.stdout
+    one = runner.invoke(app, ["formula", "output-size", "--dims", "1"])
+    assert one.exit_code == 0 and "L_out" in one.stdout
+    bad = runner.invoke(app, ["formula", "--dims", "4"])
+    assert bad.exit_code == 2
+    assert bad.stderr == "error: Invalid value for '--dims': 4 is larger than 3\n"
+    with pytest.raises(ValueError, match="dims must be 1, 2 or 3"):
+        formulas.derive("standard", 4)

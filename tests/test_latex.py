@@ -97,10 +97,12 @@ def test_report_compiles_and_fits(args: list[str], tmp_path: Path) -> None:
 
 @needs_pdflatex
 @pytest.mark.parametrize("kind", ["", "standard", "ratio", "output-size"])
-def test_formulas_compile_when_input(kind: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("dims", ["2", "1", "3"])
+def test_formulas_compile_when_input(kind: str, dims: str, tmp_path: Path) -> None:
     """``formula --latex`` is maths in ``align*``: it compiles as a paragraph of a paper (it
-    stopped on "Missing $ inserted" when it was bare maths)."""
-    assert _problems(_latex("formula", *filter(None, [kind])), tmp_path) == []
+    stopped on "Missing $ inserted" when it was bare maths), in every dimension."""
+    args = ["formula", *filter(None, [kind]), "--dims", dims]
+    assert _problems(_latex(*args), tmp_path) == []
 
 
 @needs_pdflatex
