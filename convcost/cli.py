@@ -15,10 +15,12 @@ import codecs
 import contextlib
 import errno
 import io
+import itertools
 import os
 import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from enum import Enum
 from fractions import Fraction
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
@@ -723,6 +725,13 @@ def formula(
     _write_stdout([render({k.value: derive(k, dims) for k in kinds}, latex=latex)])
 
 
+class RewriteTarget(str, Enum):
+    """``net --as``: the form every unit is rewritten to (analysis.rewrite)."""
+
+    STANDARD = "standard"
+    SEPARABLE = "separable"
+
+
 @app.command()
 def net(
     spec: Annotated[
@@ -799,6 +808,16 @@ def net(
             "shape (BatchNorm, activations, adds) are folded into the row before them.",
         ),
     ] = False,
+    rewrite_as: Annotated[
+        RewriteTarget | None,
+        typer.Option(
+            "--as",
+            help="What if: standard replaces every depthwise-separable unit by the full "
+            "convolution, separable every full KxK convolution but the stem by depthwise then "
+            "pointwise; the rewritten network's report, then each unit's saving "
+            "(CSV: only the units).",
+        ),
+    ] = None,
     units: UnitsOption = None,
     convention_name: ConventionOption = ConventionName.EXACT,
     fmt: FormatOption = None,
@@ -836,12 +855,45 @@ def net(
         path, shown = spec_module.resolve(spec)
         loaded = spec_module.load(path, shown=shown)
     variant = Variant(width, size)
-    report = walk(loaded, variant, convention=conventions.convention(convention_name))
+    convention = conventions.convention(convention_name)
+    if rewrite_as is not None:
+        if totals or (fmt is Format.CSV and (by_type or terms)):
+            raise _bad(
+                "--as", "a CSV holds one table, the units: leave out --totals, --by-type, --terms"
+            )
+        chunks = _rewritten(loaded, variant, rewrite_as, convention, fmt, by_type, terms, layout)
+        _emit(chunks, output, force)
+        return
+    report = walk(loaded, variant, convention=convention)
     if totals:  # CSV alone takes it (checked above)
         chunks = renderer(fmt).network_chunks(report, totals=True)
     else:
         chunks = renderer(fmt).network_chunks(report, by_type=by_type, terms=terms, **layout)
     _emit(chunks, output, force)
+
+
+def _rewritten(
+    loaded: Any,
+    variant: Any,
+    target: RewriteTarget,
+    convention: Any,
+    fmt: Format,
+    by_type: bool,
+    terms: bool,
+    layout: dict[str, Any],
+) -> Iterable[str]:
+    """``net --as``: the rewritten network's report, then the units and their savings."""
+    from convcost.analysis.rewrite import convert
+
+    conversion = convert(loaded, target.value, variant, convention=convention)
+    table, notes = conversion.units_table(), conversion.notes()
+    render = renderer(fmt)
+    if fmt is Format.CSV:
+        return [render.table(table, notes, convention)]
+    if fmt is Format.JSON:
+        return render.network_chunks(conversion.after, terms=terms, tables=[table])
+    report = render.network_chunks(conversion.after, by_type=by_type, terms=terms, **layout)
+    return itertools.chain(report, ["\n", render.table(table, notes, convention, **layout)])
 
 
 @app.command()
@@ -867,6 +919,154 @@ def zoo(
         path, shown = spec_module.shipped(name)  # never a file of that name in this folder
         reports.append(walk(spec_module.load(path, shown=shown)))
     _emit(renderer(fmt).zoo(reports, **layout), output, force)
+
+
+def _steps(start: Any, end: Any, step: Any, flag: str, bound: int) -> int:
+    """How many values ``start..end/step`` holds (inclusive), checked against ``bound``
+    before any is made."""
+    count = abs(end - start) // step + 1
+    if count > bound:
+        raise _bad(flag, f"the range holds {count:,} values, more than {bound:,}")
+    return int(count)
+
+
+def _listed(text: str, flag: str) -> list[str | tuple[str, str, str | None]]:
+    """A list ``a,b,c`` whose items are values or ranges ``start..end/step``, in order: each
+    value as written, each range as (start, end, step or None)."""
+    from convcost.analysis.sweep import MAX_VARIANTS
+
+    if len(text) > MAX_VARIANTS * (MAX_NUMBER_TEXT + 1):
+        raise _bad(flag, f"longer than {MAX_VARIANTS * (MAX_NUMBER_TEXT + 1):,} characters")
+    items = text.split(",")
+    if len(items) > MAX_VARIANTS:
+        raise _bad(flag, f"{len(items):,} values, more than {MAX_VARIANTS:,}")
+    listed: list[str | tuple[str, str, str | None]] = []
+    for item in items:
+        if not item.strip():
+            raise _bad(flag, f"{_clipped(text)} has an empty item; write 0.5,1 or 96..224/32")
+        if ".." not in item:
+            listed.append(item)
+            continue
+        start, _, rest = item.partition("..")
+        end, slash, step = rest.rpartition("/") if "/" in rest else (rest, "", "")
+        if not start.strip() or not end.strip() or (slash and not step.strip()):
+            raise _bad(flag, f"{_clipped(item)} is not a range such as 96..224/32")
+        listed.append((start, end, step if slash else None))
+    return listed
+
+
+def parse_alphas(text: str) -> list[Fraction]:
+    """``--alpha`` of ``convcost sweep``: ``1,0.75,0.5`` or ``0.25..1/0.25`` (inclusive, the
+    step after ``/``, exact), or both comma-separated; each value as ``net --alpha`` takes it."""
+    from convcost.analysis.sweep import MAX_VARIANTS
+
+    alphas: list[Fraction] = []
+    for item in _listed(text, "--alpha"):
+        if isinstance(item, str):
+            alphas.append(parse_alpha(item))
+            continue
+        start, end, step = item
+        if step is None:
+            raise _bad("--alpha", f"{_clipped(start + '..' + end)} needs a step: 0.25..1/0.25")
+        first, last, by = parse_alpha(start), parse_alpha(end), parse_alpha(step)
+        count = _steps(first, last, by, "--alpha", MAX_VARIANTS - len(alphas))
+        sign = 1 if last >= first else -1
+        alphas += (first + sign * i * by for i in range(count))
+    return alphas
+
+
+def parse_resolutions(text: str) -> list[tuple[int, int]]:
+    """``--resolution`` of ``convcost sweep``: ``224,192,160`` (each N or HxW) or ``96..224/32``
+    (N x N, inclusive, the step after ``/``, 1 without), or both comma-separated."""
+    from convcost.analysis.sweep import MAX_VARIANTS
+
+    sizes: list[tuple[int, int]] = []
+    for item in _listed(text, "--resolution"):
+        if isinstance(item, str):
+            sizes.append(parse_pair(item, "--resolution"))
+            continue
+        start, end, step = item
+        first, last = _positive(start, "--resolution"), _positive(end, "--resolution")
+        by = 1 if step is None else _positive(step, "--resolution")
+        count = _steps(first, last, by, "--resolution", MAX_VARIANTS - len(sizes))
+        sign = 1 if last >= first else -1
+        sizes += ((first + sign * i * by, first + sign * i * by) for i in range(count))
+    return sizes
+
+
+def _load_spec(spec: str) -> Any:
+    """SPEC as ``net`` takes it: a file, a shipped name, or - for stdin."""
+    from convcost import spec as spec_module
+
+    if not spec.strip():
+        raise _bad("SPEC", "empty; give a spec file, a shipped name (convcost zoo) or -")
+    if spec == "-":
+        if sys.stdin is None:
+            raise ConvcostError("cannot read: stdin is closed", path="<stdin>")
+        return spec_module.load_stream(sys.stdin.buffer)
+    path, shown = spec_module.resolve(spec)
+    return spec_module.load(path, shown=shown)
+
+
+@app.command()
+def sweep(
+    spec: Annotated[
+        str,
+        typer.Argument(
+            metavar="SPEC",
+            help="A YAML spec file, the name of a shipped one (convcost zoo), or - for stdin.",
+        ),
+    ],
+    alpha: Annotated[
+        str,
+        typer.Option(
+            "--alpha",
+            metavar="LIST",
+            help="Width multipliers: 1,0.75,0.5 or a range 0.25..1/0.25 (inclusive, step "
+            "after /), or both, comma-separated.",
+        ),
+    ] = "1",
+    resolution: Annotated[
+        str | None,
+        typer.Option(
+            "--resolution",
+            metavar="LIST",
+            help="Input sizes: 224,192 (N or HxW each) or a range 96..224/32; the spec's own "
+            "size when left out.",
+        ),
+    ] = None,
+    units: UnitsOption = None,
+    convention_name: ConventionOption = ConventionName.EXACT,
+    fmt: FormatOption = None,
+    output: OutputOption = None,
+    force: ForceOption = False,
+) -> None:
+    """Cost every variant of a network: each alpha at each resolution.
+
+    Columns: alpha, resolution, params, MACs, and params and MACs as a percentage of the
+    base variant: alpha 1 at the spec's own resolution when the grid holds it, else the first
+    variant. CSV and JSON add buffers and FLOPs (= 2 x MACs). At most 10,000 variants.
+
+    Example: convcost sweep mobilenet_v2 --alpha 1.4,1,0.75,0.5,0.35 --resolution 224..96/32
+    """
+    from convcost.analysis.sweep import MAX_VARIANTS
+
+    fmt = _format(fmt, output)
+    layout = _layout(fmt, output, units)
+    alphas = parse_alphas(alpha)
+    sizes = None if resolution is None else parse_resolutions(resolution)
+    if len(alphas) * (1 if sizes is None else len(sizes)) > MAX_VARIANTS:
+        raise _bad(
+            "--alpha",
+            f"{len(alphas):,} alphas x {len(sizes or ()):,} resolutions is more than "
+            f"{MAX_VARIANTS:,} variants",
+        )
+    from convcost.analysis.sweep import sweep as sweep_of
+
+    loaded = _load_spec(spec)
+    result = sweep_of(loaded, alphas, sizes, conventions.convention(convention_name))
+    text = renderer(fmt).table(result.table(), [result.base_note], result.convention, **layout)
+    _emit(text, output, force)
 
 
 @app.command()

@@ -9,7 +9,7 @@ file, line and layer name attached here.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from operator import attrgetter
@@ -319,6 +319,11 @@ class _Tensor(NamedTuple):
     id: int
 
 
+# A rewrite step (issue 15, analysis.rewrite): every sequence of nodes the walker is about to
+# walk, the scope its rows are named in, the shape that reaches it and whether that is the
+# network's input, to the nodes walked instead.
+Rewrite = Callable[[Sequence[Node], str, Shape, bool], Sequence[Node]]
+
 # A layer on given inputs: the layer (its call resolved), category, input shapes, cost, MACs.
 _Known = tuple[L.Layer, str, tuple[Shape, ...], L.Cost, Count]
 
@@ -331,8 +336,10 @@ class _Walker:
         convention: Convention,
         check_declared: bool,
         calls: Mapping[str, L.Call],
+        rewrite: Rewrite | None = None,
     ) -> None:
         self.width = width
+        self.rewrite = rewrite
         self.path = path
         self.convention = convention
         # Declared shapes transcribe the paper's table at its own width and resolution.
@@ -356,6 +363,8 @@ class _Walker:
     ) -> _Tensor:
         """Walk a sequence; ``counters`` numbers generated names within ``scope``."""
         counters = {} if counters is None else counters
+        if self.rewrite is not None:
+            nodes = self.rewrite(nodes, scope, x.shape, x.id == 0)
         for node in nodes:
             x = self.node(node, x, scope, counters)
         return x
@@ -696,11 +705,17 @@ def walk(
     alpha: Fraction | None = None,
     resolution: int | tuple[int, int] | None = None,
     convention: Convention = EXACT,
+    rewrite: Rewrite | None = None,
 ) -> Report:
     """Cost every layer of ``spec`` built as ``variant`` (or ``alpha`` and ``resolution``
     given directly: alpha scales channels by the spec's width rule, resolution N or (H, W)
     replaces the input's H and W; a 3-D input keeps its D, a 1-D input takes N as its
     length), with MACs under ``convention``.
+
+    ``rewrite``, if given, sees every sequence of nodes before it is walked (an entry's
+    expansion, a residual's paths, a concat's branches) with the scope its rows are named in,
+    the shape that reaches it and whether that is the network's input, and returns the nodes
+    to walk instead: ``analysis.rewrite`` swaps convolutions this way.
 
     A wrong argument is a ``ConvcostError`` naming it (``field``), never a ``TypeError``.
     """
@@ -709,7 +724,7 @@ def walk(
     shape = _resized(spec.input, resolution)
     declared = alpha is None and shape == spec.input
     calls = {kind: fields["call"] for kind, fields in spec.defaults.items() if "call" in fields}
-    walker = _Walker(Width(alpha, spec.width_rule), spec.path, convention, declared, calls)
+    walker = _Walker(Width(alpha, spec.width_rule), spec.path, convention, declared, calls, rewrite)
     with paused_gc():
         walker.nodes(spec.layers, _Tensor(shape, 0), "")
     rows = tuple(walker.rows)

@@ -47,6 +47,7 @@ COMMANDS = [
     ["net", "mobilenet_v1", "--terms", "--convention", "fvcore"],
     ["net", "mobilenet_v1", "--alpha", "0.5"],
     ["zoo"],
+    ["sweep", "mobilenet_v2", "--alpha", "1.4,1,0.75,0.5,0.35", "--resolution", "224..96/32"],
     ["layer", "--k", "3", "--cin", "256", "--cout", "256"],
     ["layer", "--k", "3", "--cin", "256", "--cout", "256", "--h", "56", "--w", "56"],
     ["layer", "--k", "3"],

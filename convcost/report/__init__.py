@@ -1,9 +1,10 @@
 """Renderers: report -> text, one module per format, chosen by one exhaustive dispatch.
 
-Each format module provides ``network(report, *, by_type)``, ``comparison(comparison)`` and
-``zoo(reports)``, all pure functions returning the whole text (ending in a newline). Numbers
-become strings only here (``_text``). The formats for people (table, Markdown, LaTeX) also
-take a :class:`Layout`: which rows, which units, and for the terminal its width.
+Each format module provides ``network(report, *, by_type)``, ``comparison(comparison)``,
+``zoo(reports)`` and, for any one table with its notes, ``table(table, notes, convention)``,
+all pure functions returning the whole text (ending in a newline). Numbers become strings
+only here (``_text``). The formats for people (table, Markdown, LaTeX) also take a
+:class:`Layout`: which rows, which units, and for the terminal its width.
 """
 
 from __future__ import annotations
@@ -75,6 +76,7 @@ class Renderer:
     comparison: Callable[..., str]
     zoo: Callable[..., str]
     network_chunks: Callable[..., Iterable[str]]
+    table: Callable[..., str]  # any one table (tables.Table) and its notes: ``convcost sweep``
 
 
 def renderer(fmt: Format) -> Renderer:
@@ -92,4 +94,6 @@ def renderer(fmt: Format) -> Renderer:
             from convcost.report import latex as module  # type: ignore[no-redef]
         case _:
             assert_never(fmt)
-    return Renderer(module.network, module.comparison, module.zoo, module.network_chunks)
+    return Renderer(
+        module.network, module.comparison, module.zoo, module.network_chunks, module.table
+    )

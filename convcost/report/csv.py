@@ -134,3 +134,8 @@ def comparison(c: Comparison) -> str:
 def zoo(reports: Sequence[Report]) -> str:
     """One row per shipped spec."""
     return "".join(_table_lines(_text.zoo_table(reports)))
+
+
+def table(data: Table, notes: Sequence[str] = (), convention: Convention = EXACT) -> str:
+    """Any one table, one row per row (a CSV keeps no notes; a preset's name is a column)."""
+    return "".join(_table_lines(data, convention))

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
+from convcost.conventions import EXACT, Convention
 from convcost.report import _text
 from convcost.tables import Audience, Kind, Table
 
@@ -144,9 +145,19 @@ def network(report: Report, *, by_type: bool = False, terms: bool = False) -> st
     return "".join(network_chunks(report, by_type=by_type, terms=terms))
 
 
-def network_chunks(report: Report, *, by_type: bool = False, terms: bool = False) -> Iterator[str]:
-    """:func:`network` a piece at a time, one layer per line, for writing as it is made."""
-    return _dump_rows(_network(report, terms), "layers", _items(report.layer_table()))
+def network_chunks(
+    report: Report,
+    *,
+    by_type: bool = False,
+    terms: bool = False,
+    tables: Sequence[Table] = (),
+) -> Iterator[str]:
+    """:func:`network` a piece at a time, one layer per line, for writing as it is made;
+    each of ``tables`` (``net --as``: the units rewritten) under its key."""
+    described = _network(report, terms)
+    for table in tables:
+        described[table.key] = list(_items(table))
+    return _dump_rows(described, "layers", _items(report.layer_table()))
 
 
 def comparison(c: Comparison) -> str:
@@ -188,5 +199,18 @@ def zoo(reports: Sequence[Report]) -> str:
                 }
                 for r in reports
             ]
+        }
+    )
+
+
+def table(data: Table, notes: Sequence[str] = (), convention: Convention = EXACT) -> str:
+    """``{"title": ..., <key>: [...one object per row...], "notes": [...], "convention":
+    {...}}``."""
+    return _dump(
+        {
+            "title": data.title,
+            data.key: list(_items(data)),
+            "notes": list(notes),
+            "convention": convention.describe(),
         }
     )

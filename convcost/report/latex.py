@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from convcost.conventions import EXACT, Convention
 from convcost.report import PLAIN, Layout, Units, _text
 from convcost.tables import Audience, Kind, Table
 
@@ -375,4 +376,21 @@ def zoo(reports: Sequence[Report], layout: Layout = PLAIN) -> str:
             _needs("array", "booktabs", "longtable") + f"% {escape(_text.CONVENTION_NOTE)}\n",
             _table(_text.zoo_table(reports), layout.units, SPECS),
         ]
+    )
+
+
+def table(
+    data: Table,
+    notes: Sequence[str] = (),
+    convention: Convention = EXACT,
+    layout: Layout = PLAIN,
+) -> str:
+    """Any one table as a longtable; its title, notes and convention as comments."""
+    lines = [data.title] if data.title else []
+    lines += [*notes, _text.convention_note(convention)]
+    return (
+        _needs("array", "booktabs", "longtable")
+        + "".join(f"% {escape(line)}\n" for line in lines)
+        + "\n"
+        + _table(data, layout.units, SPECS)
     )

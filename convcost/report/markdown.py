@@ -7,7 +7,9 @@ import re
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
+from convcost.conventions import EXACT, Convention
 from convcost.report import PLAIN, Layout, _text
+from convcost.tables import Table
 
 if TYPE_CHECKING:
     from convcost.analysis.separable import Comparison
@@ -109,3 +111,17 @@ def zoo(reports: Sequence[Report], layout: Layout = PLAIN) -> str:
             f"Convention: {_text.CONVENTION_NOTE}.\n",
         ]
     )
+
+
+def table(
+    data: Table,
+    notes: Sequence[str] = (),
+    convention: Convention = EXACT,
+    layout: Layout = PLAIN,
+) -> str:
+    """Any one table under its title as a heading, then its notes and the convention."""
+    parts = [f"## {_escape(data.title)}\n"] if data.title else []
+    parts.append(_table(_text.grid(data, layout.units)))
+    parts += (f"Note: {_escape(note)}.\n" for note in notes)
+    parts.append(f"{_convention(_text.convention_note(convention))}.\n")
+    return "\n".join(parts)

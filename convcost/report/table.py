@@ -22,7 +22,9 @@ from typing import TYPE_CHECKING
 
 from rich.cells import cell_len
 
+from convcost.conventions import EXACT, Convention
 from convcost.report import PLAIN, Layout, _text
+from convcost.tables import Table
 
 if TYPE_CHECKING:
     from convcost.analysis.separable import Comparison
@@ -43,6 +45,8 @@ DROP = (
     "type",
     "category",
     "output",
+    "sep_params",  # net --as: the units' MACs and saving are what it is asked for
+    "std_params",
 )
 # Columns cut with an ellipsis, and how far: to SOFT before any column is dropped, to HARD
 # after. A name keeps its end (``block17.project``'s last parts say the most), a source its
@@ -225,4 +229,17 @@ def zoo(reports: Sequence[Report], layout: Layout = PLAIN) -> str:
     """The shipped specs: input, params, buffers, MACs."""
     lines = list(draw(_text.zoo_grid(reports, layout), layout))
     lines.append(text(_text.CONVENTION_NOTE, layout))
+    return "".join(lines)
+
+
+def table(
+    data: Table,
+    notes: Sequence[str] = (),
+    convention: Convention = EXACT,
+    layout: Layout = PLAIN,
+) -> str:
+    """Any one table: its title, the table, the notes, and what the counts mean."""
+    lines = [text(data.title, layout, indent="")] if data.title else []
+    lines += draw(_text.grid(data, layout.units), layout)
+    lines += (text(note, layout) for note in [*notes, _text.convention_note(convention)])
     return "".join(lines)
