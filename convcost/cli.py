@@ -1069,6 +1069,75 @@ def sweep(
     _emit(text, output, force)
 
 
+def _compared(spec: str, alpha: str | None, resolution: str | None, convention: Any) -> Any:
+    """One SPEC of ``compare``: ``name``, ``name@0.75`` or ``name@0.75x160``, walked."""
+    from convcost import network
+
+    name, at, suffix = spec.rpartition("@") if "@" in spec else ("", "", spec)
+    if not at:
+        name = spec
+    elif suffix:
+        first, x, given = suffix.partition("x")
+        alpha, resolution = first, (given if x else resolution)
+        if x and not given:
+            raise _bad("SPEC", f"{_clipped(spec)}: give NAME@ALPHA or NAME@ALPHAxN")
+    else:
+        raise _bad("SPEC", f"{_clipped(spec)}: nothing after @")
+    fraction = None if alpha is None else parse_alpha(alpha)
+    pair = None if resolution is None else parse_pair(resolution, "--resolution")
+    loaded = _load_spec(name)
+    return network.walk(loaded, alpha=fraction, resolution=pair, convention=convention)
+
+
+@app.command()
+def compare(
+    specs: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="SPEC...",
+            help="2 to 16 specs (files or shipped names); NAME@0.75 sets its alpha, "
+            "NAME@0.75x160 its alpha and resolution.",
+        ),
+    ],
+    alpha: Annotated[
+        str | None,
+        typer.Option("--alpha", metavar="A", help="Width multiplier for every SPEC without @."),
+    ] = None,
+    resolution: Annotated[
+        str | None,
+        typer.Option(
+            "--resolution", metavar="N|HxW", help="Input size for every SPEC without its own."
+        ),
+    ] = None,
+    units: UnitsOption = None,
+    convention_name: ConventionOption = ConventionName.EXACT,
+    fmt: FormatOption = None,
+    output: OutputOption = None,
+    force: ForceOption = False,
+) -> None:
+    """Networks side by side: totals with params and MACs over the first's, MACs by layer
+    type, and the blocks whose MACs differ most. CSV and JSON: the totals table only.
+
+    Example: convcost compare mobilenet_v1 mobilenet_v2@0.75x160
+    """
+    from convcost.analysis.compare import MAX_SPECS, MIN_SPECS, versus
+
+    fmt = _format(fmt, output)
+    layout = _layout(fmt, output, units)
+    if not MIN_SPECS <= len(specs) <= MAX_SPECS:
+        raise _bad("SPEC", f"give {MIN_SPECS} to {MAX_SPECS} specs, not {len(specs)}")
+    convention = conventions.convention(convention_name)
+    result = versus([_compared(s, alpha, resolution, convention) for s in specs])
+    draw = renderer(fmt).table
+    if fmt not in HUMAN_FORMATS:
+        _emit(draw(result.totals_table(), [], convention, **layout), output, force)
+        return
+    tables = [result.totals_table(), result.by_type_table(), result.differences_table()]
+    # The convention once, under the last table.
+    pieces = [draw(t, [], convention if t is tables[-1] else None, **layout) for t in tables]
+    _emit("\n".join(pieces), output, force)
+
+
 @app.command()
 def schema(output: OutputOption = None, force: ForceOption = False) -> None:
     """Print the JSON Schema of the spec format, for editors to validate and complete.

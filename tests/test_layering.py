@@ -38,7 +38,7 @@ ALLOWED: dict[str, set[str]] = {
     # views fold and group a report's rows: computing, not rendering
     "views": {"formulas", "layers"},
     "network": _BELOW_SPEC | {"spec", "blocks", "tables", "views"},
-    "analysis.*": _BELOW_SPEC | {"analysis.*", "spec", "blocks", "network", "tables"},
+    "analysis.*": _BELOW_SPEC | {"analysis.*", "spec", "blocks", "network", "tables", "views"},
     # report renders tables: no analysis, no network at run time.
     "report.*": {"report.*", "conventions", "printable", "errors", "limits", "tables"},
     "cli": _BELOW_SPEC

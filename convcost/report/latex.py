@@ -382,12 +382,13 @@ def zoo(reports: Sequence[Report], layout: Layout = PLAIN) -> str:
 def table(
     data: Table,
     notes: Sequence[str] = (),
-    convention: Convention = EXACT,
+    convention: Convention | None = EXACT,
     layout: Layout = PLAIN,
 ) -> str:
-    """Any one table as a longtable; its title, notes and convention as comments."""
+    """Any one table as a longtable; its title, notes and convention (none with
+    ``convention=None``) as comments."""
     lines = [data.title] if data.title else []
-    lines += [*notes, _text.convention_note(convention)]
+    lines += [*notes, *([] if convention is None else [_text.convention_note(convention)])]
     return (
         _needs("array", "booktabs", "longtable")
         + "".join(f"% {escape(line)}\n" for line in lines)

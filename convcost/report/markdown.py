@@ -116,12 +116,14 @@ def zoo(reports: Sequence[Report], layout: Layout = PLAIN) -> str:
 def table(
     data: Table,
     notes: Sequence[str] = (),
-    convention: Convention = EXACT,
+    convention: Convention | None = EXACT,
     layout: Layout = PLAIN,
 ) -> str:
-    """Any one table under its title as a heading, then its notes and the convention."""
+    """Any one table under its title as a heading, then its notes and the convention (none
+    with ``convention=None``)."""
     parts = [f"## {_escape(data.title)}\n"] if data.title else []
     parts.append(_table(_text.grid(data, layout.units)))
     parts += (f"Note: {_escape(note)}.\n" for note in notes)
-    parts.append(f"{_convention(_text.convention_note(convention))}.\n")
+    if convention is not None:
+        parts.append(f"{_convention(_text.convention_note(convention))}.\n")
     return "\n".join(parts)

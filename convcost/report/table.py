@@ -235,11 +235,13 @@ def zoo(reports: Sequence[Report], layout: Layout = PLAIN) -> str:
 def table(
     data: Table,
     notes: Sequence[str] = (),
-    convention: Convention = EXACT,
+    convention: Convention | None = EXACT,
     layout: Layout = PLAIN,
 ) -> str:
-    """Any one table: its title, the table, the notes, and what the counts mean."""
+    """Any one table: its title, the table, the notes, and what the counts mean (left out
+    with ``convention=None``, for a table that another one's note already covers)."""
     lines = [text(data.title, layout, indent="")] if data.title else []
     lines += draw(_text.grid(data, layout.units), layout)
-    lines += (text(note, layout) for note in [*notes, _text.convention_note(convention)])
+    said = [] if convention is None else [_text.convention_note(convention)]
+    lines += (text(note, layout) for note in [*notes, *said])
     return "".join(lines)
