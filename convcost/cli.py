@@ -842,18 +842,9 @@ def net(
         raise _bad("--totals", "a CSV holds one table: leave out --by-type and --terms")
     width = None if alpha is None else parse_alpha(alpha)
     size = None if resolution is None else parse_pair(resolution, "--resolution")
-    from convcost import spec as spec_module
     from convcost.network import Variant, walk
 
-    if not spec.strip():
-        raise _bad("SPEC", "empty; give a spec file, a shipped name (convcost zoo) or -")
-    if spec == "-":
-        if sys.stdin is None:  # started with stdin closed: `convcost net - <&-`
-            raise ConvcostError("cannot read: stdin is closed", path="<stdin>")
-        loaded = spec_module.load_stream(sys.stdin.buffer)
-    else:
-        path, shown = spec_module.resolve(spec)
-        loaded = spec_module.load(path, shown=shown)
+    loaded = _load_spec(spec)
     variant = Variant(width, size)
     convention = conventions.convention(convention_name)
     if rewrite_as is not None:
@@ -1001,7 +992,7 @@ def _load_spec(spec: str) -> Any:
     if not spec.strip():
         raise _bad("SPEC", "empty; give a spec file, a shipped name (convcost zoo) or -")
     if spec == "-":
-        if sys.stdin is None:
+        if sys.stdin is None:  # started with stdin closed: `convcost net - <&-`
             raise ConvcostError("cannot read: stdin is closed", path="<stdin>")
         return spec_module.load_stream(sys.stdin.buffer)
     path, shown = spec_module.resolve(spec)
