@@ -22,7 +22,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from enum import Enum
 from fractions import Fraction
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+from typing import IO, TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from typer.core import TyperGroup
@@ -31,7 +31,14 @@ from convcost import __version__, conventions, printable
 from convcost.conventions import ConventionName
 from convcost.errors import ConvcostError
 from convcost.formulas import FormulaKind
-from convcost.limits import ALPHA_MAX, ALPHA_MIN, MAX_NAME, MAX_ROWS, MAX_SIZE
+from convcost.limits import (
+    ALPHA_MAX,
+    ALPHA_MIN,
+    MAX_LIST_ITEMS,
+    MAX_NAME,
+    MAX_ROWS,
+    MAX_SIZE,
+)
 from convcost.report import HUMAN_FORMATS, Format, Units, renderer
 
 if TYPE_CHECKING:
@@ -240,6 +247,59 @@ OutputOption = Annotated[
     ),
 ]
 ForceOption = Annotated[bool, typer.Option("--force", help="Replace FILE if it exists.")]
+
+
+def _plot_flag(plot: str | None) -> str | None:
+    """``--plot`` names a .png or .svg file, checked before any work is done."""
+    if plot is None:
+        return None
+    from convcost.report.plot import FORMATS
+
+    if os.path.splitext(plot)[1].lower() not in FORMATS or not os.path.basename(plot):
+        raise _bad("--plot", f"{_clipped(plot)}: end the file name in .png or .svg")
+    return plot
+
+
+PlotOption = Annotated[
+    str | None,
+    typer.Option(
+        "--plot",
+        metavar="FILE",
+        help="Also draw a picture into FILE, PNG or SVG by its extension (whole or not at "
+        "all; --force replaces it). Needs matplotlib: pip install 'convcost[plot]'.",
+        callback=_plot_flag,
+    ),
+]
+
+
+def _plot_ready(plot: str | None, output: str | None, force: bool) -> None:
+    """Before any work: ``--plot`` needs matplotlib (an extra), and neither it nor
+    ``--output`` may replace a file without ``--force`` (the writes check again)."""
+    if plot is None:
+        return
+    try:
+        import matplotlib  # noqa: F401  # only to say how to install it, in one line
+    except ImportError:
+        raise ConvcostError("--plot needs matplotlib: pip install 'convcost[plot]'") from None
+    if output is not None and os.path.abspath(output) == os.path.abspath(plot):
+        raise _bad("--plot", "names the --output file; give each its own")
+    for name in (plot, output):
+        if name is not None and not force and os.path.isfile(name):
+            raise _exists(name)
+
+
+def _plot(plot: str | None, force: bool, figure: Callable[[Any], Any]) -> None:
+    """Draw ``figure(convcost.report.plot)`` into ``--plot``'s file in the format its
+    extension names, whole or not at all as ``--output`` is written. Called before the report
+    is written, so that a reader that stops early (``| head``) does not stop the picture."""
+    if plot is None:
+        return
+    from convcost.report import plot as plotting
+
+    image = plotting.image(figure(plotting), plotting.FORMATS[os.path.splitext(plot)[1].lower()])
+    _write_file([image], plot, force, binary=True)
+
+
 UnitsOption = Annotated[
     Units | None,
     typer.Option(
@@ -379,6 +439,14 @@ def _emit(text: str | Iterable[str], output: str | None, force: bool) -> None:
     if output is None or output == "-":
         _write_stdout(pieces)
         return
+    _write_file(pieces, output, force)
+
+
+def _write_file(
+    pieces: Iterable[str] | Iterable[bytes], output: str, force: bool, *, binary: bool = False
+) -> None:
+    """Write ``pieces`` (UTF-8 text, or the bytes of an image when ``binary``) to the file
+    ``output``, whole or not at all; into an existing device or named pipe."""
     import stat
 
     try:
@@ -390,15 +458,22 @@ def _emit(text: str | Iterable[str], output: str | None, force: bool) -> None:
     if mode is not None and stat.S_ISDIR(mode):
         raise ConvcostError("is a directory", path=output)
     if mode is not None and not stat.S_ISREG(mode):
-        _write_into(pieces, output, fifo=stat.S_ISFIFO(mode))
+        _write_into(pieces, output, fifo=stat.S_ISFIFO(mode), binary=binary)
         return
     if mode is not None and not force:
         raise _exists(output)
     with _signals_unwind():
-        _write_whole(pieces, output, force)
+        _write_whole(pieces, output, force, binary=binary)
 
 
-def _write_whole(pieces: Iterable[str], output: str, force: bool) -> None:
+def _opened(fd: int, binary: bool) -> IO[Any]:
+    """``fd`` for writing: bytes as they are, text as UTF-8 with its newlines kept."""
+    return os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding="utf-8", newline="")
+
+
+def _write_whole(
+    pieces: Iterable[str] | Iterable[bytes], output: str, force: bool, *, binary: bool = False
+) -> None:
     """Write to a hidden temp file beside ``output``, then rename it into place."""
     import tempfile  # ~5 ms at start; only writing a file needs it
     from pathlib import Path
@@ -410,7 +485,7 @@ def _write_whole(pieces: Iterable[str], output: str, force: bool) -> None:
             # The name is cut short so that the temp file's name fits where output's does.
             prefix = f".{path.name[:48]}."
             fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=prefix, suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+        with _opened(fd, binary) as handle:
             handle.writelines(pieces)
             handle.flush()
             os.fsync(handle.fileno())
@@ -433,7 +508,9 @@ def _write_whole(pieces: Iterable[str], output: str, force: bool) -> None:
             os.unlink(tmp)
 
 
-def _write_into(pieces: Iterable[str], output: str, *, fifo: bool) -> None:
+def _write_into(
+    pieces: Iterable[str] | Iterable[bytes], output: str, *, fifo: bool, binary: bool = False
+) -> None:
     """Write into an existing device or named pipe.
 
     Opened non-blocking: a named pipe that nothing reads is an error at once, where a plain
@@ -451,7 +528,7 @@ def _write_into(pieces: Iterable[str], output: str, *, fifo: bool) -> None:
     try:
         if nonblocking:
             os.set_blocking(fd, True)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+        with _opened(fd, binary) as handle:
             handle.writelines(pieces)
     except BrokenPipeError:
         return  # its reader went away, as `| head` does on stdout: a quiet end, exit 0
@@ -580,52 +657,103 @@ _LAYER_FLAGS = {
     "stride": "--stride",
     "padding": "--padding",
     "dilation": "--dilation",
+    "h": "--h",
+    "w": "--w",
 }
+
+# Work that has run this long shows a progress bar on a terminal's stderr.
+PROGRESS_AFTER = 1.0  # seconds
+_PROGRESS_EVERY = 4096  # rows between two looks at the clock
+
+
+@contextlib.contextmanager
+def _progress(label: str, total: int) -> Iterator[Callable[[int], None]]:
+    """``advance(done)`` for work of ``total`` steps: once the work has run PROGRESS_AFTER
+    seconds, a rich progress bar on stderr shows ``done``, removed when the work ends. Never
+    when stderr is not a terminal, so that piped or redirected output holds no bar."""
+    stream = sys.stderr
+    if stream is None or not stream.isatty():
+        yield lambda done: None
+        return
+    import time
+
+    start = time.monotonic()
+    bar: Any = None
+    task: Any = None
+
+    def advance(done: int) -> None:
+        nonlocal bar, task
+        if bar is None:
+            if time.monotonic() - start < PROGRESS_AFTER:
+                return
+            from rich.console import Console
+            from rich.progress import Progress
+
+            bar = Progress(console=Console(file=stream), transient=True)
+            bar.start()
+            task = bar.add_task(label, total=total)
+        bar.update(task, completed=done)
+
+    try:
+        yield advance
+    finally:
+        if bar is not None:
+            bar.stop()
+
+
+def _counted(rows: Iterable[Any], advance: Callable[[int], None]) -> Iterator[Any]:
+    """``rows``, passed on one by one, telling ``advance`` how many have gone by every
+    few thousand (a table that measures its columns first reads them twice: the bar runs
+    twice)."""
+    for done, row in enumerate(rows, 1):
+        if not done % _PROGRESS_EVERY:
+            advance(done)
+        yield row
 
 
 @app.command()
 def layer(
     k: Annotated[
-        str, typer.Option("--k", metavar="K|KHxKW", help="Kernel size: 3, or 1x7 (height x width).")
+        str,
+        typer.Option(
+            "--k", metavar="K|KHxKW|LIST", help="Kernel size: 3, or 1x7 (height x width)."
+        ),
     ],
     cin: Annotated[
-        int | None,
+        str | None,
         typer.Option(
             "--cin",
-            metavar="N",
-            parser=_count("--cin"),
+            metavar="N|LIST",
             help="Input channels; left out, the symbol C_in.",
         ),
     ] = None,
     cout: Annotated[
-        int | None,
+        str | None,
         typer.Option(
             "--cout",
-            metavar="N",
-            parser=_count("--cout"),
+            metavar="N|LIST",
             help="Output channels; left out, the symbol C_out.",
         ),
     ] = None,
     h: Annotated[
-        int | None,
+        str | None,
         typer.Option(
             "--h",
-            metavar="N",
-            parser=_count("--h"),
+            metavar="N|LIST",
             help="Input height; left out, it stays the symbol H.",
         ),
     ] = None,
     w: Annotated[
-        int | None,
+        str | None,
         typer.Option(
             "--w",
-            metavar="N",
-            parser=_count("--w"),
+            metavar="N|LIST",
             help="Input width; left out, it stays the symbol W.",
         ),
     ] = None,
     stride: Annotated[
-        str, typer.Option("--stride", metavar="S|SHxSW", help="Stride, on the depthwise stage.")
+        str,
+        typer.Option("--stride", metavar="S|SHxSW|LIST", help="Stride, on the depthwise stage."),
     ] = "1",
     padding: Annotated[
         str,
@@ -635,16 +763,13 @@ def layer(
             help="Padding per side, or 'same' (TensorFlow: Hout = ceil(H/S)) or 'valid' (0).",
         ),
     ] = "same",
-    dilation: Annotated[str, typer.Option("--dilation", metavar="D|DHxDW", help="Dilation.")] = "1",
+    dilation: Annotated[
+        str, typer.Option("--dilation", metavar="D|DHxDW|LIST", help="Dilation.")
+    ] = "1",
     groups: Annotated[
-        int,
-        typer.Option(
-            "--groups",
-            metavar="N",
-            parser=_count("--groups"),
-            help="Groups of the standard convolution.",
-        ),
-    ] = 1,
+        str,
+        typer.Option("--groups", metavar="N|LIST", help="Groups of the standard convolution."),
+    ] = "1",
     bias: Annotated[
         bool, typer.Option("--bias/--no-bias", help="Give every convolution a bias.")
     ] = False,
@@ -653,6 +778,7 @@ def layer(
     fmt: FormatOption = None,
     output: OutputOption = None,
     force: ForceOption = False,
+    plot: PlotOption = None,
 ) -> None:
     """Compare standard, depthwise, pointwise and depthwise-separable versions of one layer.
 
@@ -662,35 +788,63 @@ def layer(
     defaults to 'same'. Without --h/--w the counts keep the symbols H and W; R is exact anyway.
     Without --cin/--cout they stay the symbols C_in and C_out, and so does R.
 
+    Any dimension also takes a list, 3,5,7, or a range, 16..1024*2 (doubling) or 96..224/32
+    (stepping): then every combination is costed, one row each, with R exact and as a
+    percentage, and a summary by kernel of where R is within 10% of 1/K^2. At most 1,000,000
+    combinations (1,000 with a symbol left in). --plot draws R against Cout for each kernel,
+    with 1/K^2.
+
     Example: convcost layer --k 3 --cin 256 --cout 256 --h 56 --w 56 --stride 2
+    Example: convcost layer --k 3,5,7 --cout 16..1024*2 --cin 32 --h 56 --w 56
     """
     fmt = _format(fmt, output)
     layout = _layout(fmt, output, units)
-    kernel = parse_pair(k, "--k")
-    strides = parse_pair(stride, "--stride")
+    given: dict[str, list[Sequence[Any]]] = {
+        "k": parse_pairs(k, "--k"),
+        "stride": parse_pairs(stride, "--stride"),
+        "dilation": parse_pairs(dilation, "--dilation"),
+        "groups": parse_counts(groups, "--groups"),
+    }
+    for name, text in (("cin", cin), ("cout", cout), ("h", h), ("w", w)):
+        given[name] = [(None,)] if text is None else parse_counts(text, f"--{name}")
     pad = parse_padding(padding)
-    dilations = parse_pair(dilation, "--dilation")
+    convention = conventions.convention(convention_name)
+    lengths = {name: sum(map(len, segments)) for name, segments in given.items()}
+    from convcost.analysis.grid import MAX_CONFIGURATIONS, grid
     from convcost.analysis.separable import compare
 
+    size = 1
+    for name, length in lengths.items():
+        size *= length
+        if size > MAX_CONFIGURATIONS:  # checked before any list is made
+            counts = " x ".join(f"{n:,}" for n in lengths.values() if n > 1)
+            raise _bad(f"--{name}", f"{counts} combinations is more than {MAX_CONFIGURATIONS:,}")
+    if plot is not None and (size == 1 or cin is None or cout is None):
+        raise _bad("--plot", "draws R over a grid: give --cin, --cout and a list (16..1024*2)")
+    _plot_ready(plot, output, force)
+    values = {name: [v for segment in given[name] for v in segment] for name in given}
     try:
-        result = compare(
-            k=kernel,
-            cin=cin,
-            cout=cout,
-            h=h,
-            w=w,
-            stride=strides,
-            padding=pad,  # type: ignore[arg-type]
-            dilation=dilations,
-            groups=groups,
-            bias=bias,
-            convention=conventions.convention(convention_name),
-        )
+        if size == 1:
+            one = {name: value[0] for name, value in values.items()}
+            result = compare(padding=pad, bias=bias, convention=convention, **one)  # type: ignore[arg-type]
+            _emit(renderer(fmt).comparison(result, **layout), output, force)
+            return
+        sweep = grid(padding=pad, bias=bias, convention=convention, **values)  # type: ignore[arg-type]
     except ConvcostError as error:
         if error.field in _LAYER_FLAGS:
             raise _bad(_LAYER_FLAGS[error.field], error.message) from None
         raise
-    _emit(renderer(fmt).comparison(result, **layout), output, force)
+    _plot(plot, force, lambda p: p.layer_grid_figure(sweep))
+    draw = renderer(fmt).table
+    with _progress("costing configurations", sweep.size) as advance:
+        table = sweep.table()
+        table = table._replace(rows=lambda: _counted(sweep.rows(), advance))
+        if fmt not in HUMAN_FORMATS:
+            _emit(draw(table, [], convention, **layout), output, force)
+            return
+        pieces = [draw(table, [], None, **layout)]
+        pieces.append(draw(sweep.summary_table(), sweep.notes, convention, **layout))
+    _emit("\n".join(pieces), output, force)
 
 
 @app.command()
@@ -823,13 +977,15 @@ def net(
     fmt: FormatOption = None,
     output: OutputOption = None,
     force: ForceOption = False,
+    plot: PlotOption = None,
 ) -> None:
     """Cost a whole network: per-layer table, totals, and the breakdown by layer type.
 
     Columns: name, category, input and output shape, kernel, stride, params, MACs, share of
     the MACs. Totals: params, buffers, MACs, FLOPs (= 2 x MACs). With --by-type only the
     totals and the breakdown are printed (CSV: the breakdown rows). A CSV has no totals row,
-    so each column sums to its total; --totals gives them as a CSV of their own.
+    so each column sums to its total; --totals gives them as a CSV of their own. --plot
+    draws each row's MACs and params as bars, coloured by layer type.
 
     Example: convcost net mobilenet_v1 --alpha 0.75 --resolution 160 --by-type
     """
@@ -840,8 +996,11 @@ def net(
         raise _bad("--totals", f"only CSV takes it (-f csv); {fmt.value} always shows totals")
     if totals and (by_type or terms):
         raise _bad("--totals", "a CSV holds one table: leave out --by-type and --terms")
+    if plot is not None and rewrite_as is not None:
+        raise _bad("--plot", "draws the network as written; leave out --as")
     width = None if alpha is None else parse_alpha(alpha)
     size = None if resolution is None else parse_pair(resolution, "--resolution")
+    _plot_ready(plot, output, force)
     from convcost.network import Variant, walk
 
     loaded = _load_spec(spec)
@@ -856,6 +1015,10 @@ def net(
         _emit(chunks, output, force)
         return
     report = walk(loaded, variant, convention=convention)
+    from convcost.views import COMPACT
+
+    # The rows the table shows; CSV and JSON have no view, so the terminal's default.
+    _plot(plot, force, lambda p: p.network_figure(report, view or COMPACT))
     if totals:  # CSV alone takes it (checked above)
         chunks = renderer(fmt).network_chunks(report, totals=True)
     else:
@@ -921,29 +1084,96 @@ def _steps(start: Any, end: Any, step: Any, flag: str, bound: int) -> int:
     return int(count)
 
 
-def _listed(text: str, flag: str) -> list[str | tuple[str, str, str | None]]:
-    """A list ``a,b,c`` whose items are values or ranges ``start..end/step``, in order: each
-    value as written, each range as (start, end, step or None)."""
-    from convcost.analysis.sweep import MAX_VARIANTS
-
-    if len(text) > MAX_VARIANTS * (MAX_NUMBER_TEXT + 1):
-        raise _bad(flag, f"longer than {MAX_VARIANTS * (MAX_NUMBER_TEXT + 1):,} characters")
+def _listed(
+    text: str, flag: str, geometric: bool = False
+) -> list[str | tuple[str, str, str | None, str]]:
+    """A list ``a,b,c`` whose items are values or ranges ``start..end/step`` (or, where
+    ``geometric``, ``start..end*factor``), in order: each value as written, each range as
+    (start, end, step or None, ``/`` or ``*``)."""
+    longest = MAX_LIST_ITEMS * (MAX_NUMBER_TEXT + 1)
+    if len(text) > longest:
+        raise _bad(flag, f"longer than {longest:,} characters")
     items = text.split(",")
-    if len(items) > MAX_VARIANTS:
-        raise _bad(flag, f"{len(items):,} values, more than {MAX_VARIANTS:,}")
-    listed: list[str | tuple[str, str, str | None]] = []
+    if len(items) > MAX_LIST_ITEMS:
+        raise _bad(flag, f"{len(items):,} values, more than {MAX_LIST_ITEMS:,}")
+    example = "16..1024*2" if geometric else "96..224/32"
+    listed: list[str | tuple[str, str, str | None, str]] = []
     for item in items:
         if not item.strip():
-            raise _bad(flag, f"{_clipped(text)} has an empty item; write 0.5,1 or 96..224/32")
+            raise _bad(flag, f"{_clipped(text)} has an empty item; write 0.5,1 or {example}")
         if ".." not in item:
             listed.append(item)
             continue
         start, _, rest = item.partition("..")
-        end, slash, step = rest.rpartition("/") if "/" in rest else (rest, "", "")
-        if not start.strip() or not end.strip() or (slash and not step.strip()):
-            raise _bad(flag, f"{_clipped(item)} is not a range such as 96..224/32")
-        listed.append((start, end, step if slash else None))
+        op = "*" if geometric and "*" in rest else "/"
+        end, sign, step = rest.rpartition(op) if op in rest else (rest, "", "")
+        if not start.strip() or not end.strip() or (sign and not step.strip()):
+            raise _bad(flag, f"{_clipped(item)} is not a range such as {example}")
+        listed.append((start, end, step if sign else None, op))
     return listed
+
+
+def parse_counts(text: str, flag: str) -> list[Sequence[int]]:
+    """A list flag of ``convcost layer`` (``--cout 16,32`` or ``16..1024*2``, ``--h
+    56..224/56``): its values in segments, a range held as a ``range`` until the grid's size is
+    checked; ``16..1024*2`` doubles from 16 while at most 1024, ``96..224/32`` steps by 32
+    (inclusive; 1 without a step)."""
+    from convcost.analysis.grid import MAX_CONFIGURATIONS
+
+    segments: list[Sequence[int]] = []
+    for item in _listed(text, flag, geometric=True):
+        if isinstance(item, str):
+            segments.append((_positive(item, flag),))
+            continue
+        start, end, step, op = item
+        first, last = _positive(start, flag), _positive(end, flag)
+        by = 1 if step is None else _positive(step, flag)
+        if op == "*":
+            if by < 2 or last < first:
+                raise _bad(flag, f"{_clipped(start + '..' + end)}*{step}: a geometric range "
+                           "goes up by a factor of at least 2, as 16..1024*2")  # fmt: skip
+            powers = [first]
+            while powers[-1] * by <= last:
+                powers.append(powers[-1] * by)
+            segments.append(powers)
+            continue
+        _steps(first, last, by, flag, MAX_CONFIGURATIONS)
+        sign = 1 if last >= first else -1
+        segments.append(range(first, last + sign, sign * by))
+    return segments
+
+
+def parse_pairs(text: str, flag: str) -> list[Sequence[tuple[int, int]]]:
+    """``--k``, ``--stride`` or ``--dilation`` of ``convcost layer`` as a list: ``3,5,7``,
+    ``1x7,7x1`` or a range ``1..7/2`` of square values, in segments as :func:`parse_counts`."""
+    from convcost.analysis.grid import MAX_CONFIGURATIONS
+
+    segments: list[Sequence[tuple[int, int]]] = []
+    for item in _listed(text, flag):
+        if isinstance(item, str):
+            segments.append((parse_pair(item, flag),))
+            continue
+        start, end, step, _ = item
+        first, last = _positive(start, flag), _positive(end, flag)
+        by = 1 if step is None else _positive(step, flag)
+        _steps(first, last, by, flag, MAX_CONFIGURATIONS)
+        sign = 1 if last >= first else -1
+        segments.append(_Squares(range(first, last + sign, sign * by)))
+    return segments
+
+
+class _Squares(Sequence[tuple[int, int]]):
+    """(v, v) for each v of a range, made as read."""
+
+    def __init__(self, values: range) -> None:
+        self.values = values
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def __getitem__(self, index: Any) -> Any:
+        value = self.values[index]
+        return _Squares(value) if isinstance(value, range) else (value, value)
 
 
 def parse_alphas(text: str) -> list[Fraction]:
@@ -956,7 +1186,7 @@ def parse_alphas(text: str) -> list[Fraction]:
         if isinstance(item, str):
             alphas.append(parse_alpha(item))
             continue
-        start, end, step = item
+        start, end, step, _ = item
         if step is None:
             raise _bad("--alpha", f"{_clipped(start + '..' + end)} needs a step: 0.25..1/0.25")
         first, last, by = parse_alpha(start), parse_alpha(end), parse_alpha(step)
@@ -976,7 +1206,7 @@ def parse_resolutions(text: str) -> list[tuple[int, int]]:
         if isinstance(item, str):
             sizes.append(parse_pair(item, "--resolution"))
             continue
-        start, end, step = item
+        start, end, step, _ = item
         first, last = _positive(start, "--resolution"), _positive(end, "--resolution")
         by = 1 if step is None else _positive(step, "--resolution")
         count = _steps(first, last, by, "--resolution", MAX_VARIANTS - len(sizes))
@@ -1031,12 +1261,14 @@ def sweep(
     fmt: FormatOption = None,
     output: OutputOption = None,
     force: ForceOption = False,
+    plot: PlotOption = None,
 ) -> None:
     """Cost every variant of a network: each alpha at each resolution.
 
     Columns: alpha, resolution, params, MACs, and params and MACs as a percentage of the
     base variant: alpha 1 at the spec's own resolution when the grid holds it, else the first
     variant. CSV and JSON add buffers and FLOPs (= 2 x MACs). At most 10,000 variants.
+    --plot draws MACs against params, the Pareto front marked.
 
     Example: convcost sweep mobilenet_v2 --alpha 1.4,1,0.75,0.5,0.35 --resolution 224..96/32
     """
@@ -1052,10 +1284,12 @@ def sweep(
             f"{len(alphas):,} alphas x {len(sizes or ()):,} resolutions is more than "
             f"{MAX_VARIANTS:,} variants",
         )
+    _plot_ready(plot, output, force)
     from convcost.analysis.sweep import sweep as sweep_of
 
     loaded = _load_spec(spec)
     result = sweep_of(loaded, alphas, sizes, conventions.convention(convention_name))
+    _plot(plot, force, lambda p: p.sweep_figure(result))
     text = renderer(fmt).table(result.table(), [result.base_note], result.convention, **layout)
     _emit(text, output, force)
 
@@ -1105,9 +1339,11 @@ def compare(
     fmt: FormatOption = None,
     output: OutputOption = None,
     force: ForceOption = False,
+    plot: PlotOption = None,
 ) -> None:
     """Networks side by side: totals with params and MACs over the first's, MACs by layer
     type, and the blocks whose MACs differ most. CSV and JSON: the totals table only.
+    --plot draws each network's MACs as a bar split by layer type.
 
     Example: convcost compare mobilenet_v1 mobilenet_v2@0.75x160
     """
@@ -1117,8 +1353,10 @@ def compare(
     layout = _layout(fmt, output, units)
     if not MIN_SPECS <= len(specs) <= MAX_SPECS:
         raise _bad("SPEC", f"give {MIN_SPECS} to {MAX_SPECS} specs, not {len(specs)}")
+    _plot_ready(plot, output, force)
     convention = conventions.convention(convention_name)
     result = versus([_compared(s, alpha, resolution, convention) for s in specs])
+    _plot(plot, force, lambda p: p.comparison_figure(result))
     draw = renderer(fmt).table
     if fmt not in HUMAN_FORMATS:
         _emit(draw(result.totals_table(), [], convention, **layout), output, force)

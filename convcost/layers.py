@@ -405,7 +405,7 @@ def fit(layer: Layer, axes: int) -> Layer:
     return layer._replace(**changes) if changes else layer  # type: ignore[arg-type]
 
 
-def _window_output(
+def window_output(
     size: Count,
     k: int,
     stride: int,
@@ -442,7 +442,7 @@ def _conv2d_cost(layer: Conv2d, shape: Shape) -> Cost:
         raise ConvcostError(f"{layer.groups} does not divide cout={layer.cout}", field="groups")
     out = tuple(
         map(
-            _window_output,
+            window_output,
             sizes,
             layer.k,
             layer.stride,
@@ -556,7 +556,7 @@ def _pool_cost(layer: Pool, shape: Shape) -> Cost:
     else:
         out = tuple(
             map(
-                _window_output,
+                window_output,
                 sizes,
                 layer.k,
                 layer.stride,

@@ -29,5 +29,8 @@ MAX_PATH_NAME = 1_000  # characters of a layer's full name (its block path)
 MAX_NAME_CHARS = 50_000_000  # characters of all row names in one report
 
 # --- the width multiplier (--alpha): papers use 0.25 to about 4 ---
+# A list flag (convcost sweep --alpha, convcost layer --cout): comma-separated items.
+MAX_LIST_ITEMS = 10_000
+
 ALPHA_MIN = Fraction(1, 1000)
 ALPHA_MAX = 100

@@ -233,6 +233,15 @@ class Report:
                 Column("macs", "MACs", Kind.COUNT, attrgetter("macs"), t.macs),
                 Column("flops", "", Kind.COUNT, attrgetter("flops"), t.flops, Audience.MACHINE),
                 Column("macs_share", "MACs %", Kind.SHARE, share, _share(t.macs, t.macs)),
+                Column(
+                    "macs_bar",
+                    "MACs bar",
+                    Kind.BAR,
+                    share,
+                    _share(t.macs, t.macs),
+                    Audience.TERMINAL,
+                    "MACs bar: each row's MACs as a share of the total (the total row's full bar)",
+                ),
             ],
             rows,
         )

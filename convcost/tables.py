@@ -31,6 +31,7 @@ class Kind(enum.Enum):
     SECONDS = "seconds"  # a float
     SHAPE = "shape"  # (H, W, C): 112x112x32, or [112, 112, 32] in JSON
     PAIR = "pair"  # (h, w) or None: 3x3, or [3, 3] in JSON
+    BAR = "bar"  # a Fraction from 0 to 1 drawn as a bar in the terminal; a share elsewhere
 
     @property
     def numeric(self) -> bool:
@@ -46,9 +47,12 @@ class Kind(enum.Enum):
 
 
 class Audience(enum.Flag):
-    """Who sees a column: people (table, Markdown, LaTeX), CSV, JSON."""
+    """Who sees a column: people (table, Markdown, LaTeX), CSV, JSON; ``TERMINAL``: the
+    terminal table alone (a bar of characters, which a page or a file of data has no use
+    for). The terminal sees ``HUMAN | TERMINAL``."""
 
     HUMAN = enum.auto()
+    TERMINAL = enum.auto()
     CSV = enum.auto()
     JSON = enum.auto()
     MACHINE = CSV | JSON
@@ -56,7 +60,9 @@ class Audience(enum.Flag):
 
 
 class Column(NamedTuple):
-    """One column: ``value`` reads it from a row, ``footer`` is its totals-row value.
+    """One column: ``value`` reads it from a row, ``footer`` is its totals-row value, and
+    ``note`` a line the terminal prints under the table when it shows the column (what a
+    bar is a share of).
 
     ``title`` is ``key`` in the words people read, so that a table's column is found in the
     CSV and JSON by its name: the key is the title lower-cased, `` %`` written ``_share`` and
@@ -73,6 +79,7 @@ class Column(NamedTuple):
     value: Callable[[Any], Any]
     footer: Any = ""
     show: Audience = Audience.ALL
+    note: str = ""
 
 
 class Table(NamedTuple):

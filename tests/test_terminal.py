@@ -104,7 +104,7 @@ def test_columns_env_sets_the_width() -> None:
 
 def test_dropped_columns_are_named() -> None:
     out = CliRunner().invoke(app, ["net", "mobilenet_v2"], env={"COLUMNS": "80"}).output
-    assert "(left out to fit 80 columns: input, kernel, stride, MACs %)" in out
+    assert "(left out to fit 80 columns: input, kernel, stride, MACs %, MACs bar)" in out
     wide = CliRunner().invoke(app, ["net", "mobilenet_v2"], env={"COLUMNS": "200"}).output
     assert "left out" not in wide
 

@@ -155,14 +155,14 @@ def compare(
     or ``"valid"``. Raises ``ConvcostError`` with ``field`` set to the argument ("k",
     "groups") when an argument is not what it should be or the layer cannot exist.
     """
-    k = _pair(k, "k")
-    stride = _pair(stride, "stride")
-    dilation = _pair(dilation, "dilation")
+    k = checked_pair(k, "k")
+    stride = checked_pair(stride, "stride")
+    dilation = checked_pair(dilation, "dilation")
     if not (isinstance(padding, str) and padding in ("same", "valid")):
-        padding = _pair(padding, "padding", minimum=0)
-    cin, cout = _count(cin, "cin", optional=True), _count(cout, "cout", optional=True)
-    h, w = _count(h, "h", optional=True), _count(w, "w", optional=True)
-    groups = _count(groups, "groups")
+        padding = checked_pair(padding, "padding", minimum=0)
+    cin, cout = checked_count(cin, "cin", optional=True), checked_count(cout, "cout", optional=True)
+    h, w = checked_count(h, "h", optional=True), checked_count(w, "w", optional=True)
+    groups = checked_count(groups, "groups")
     if not isinstance(bias, bool):
         raise ConvcostError(f"expected True or False, got {_shown(bias)}", field="bias")
     if not isinstance(convention, Convention):
@@ -264,7 +264,7 @@ def compare(
 # --- the arguments, checked as the command line checks its flags (issue 13) ---------------
 
 
-def _count(
+def checked_count(
     value: object, name: str, *, minimum: int = 1, optional: bool = False, wanted: str = ""
 ) -> Any:
     """``value`` as an int from ``minimum`` to MAX_SIZE (None kept where ``optional``);
@@ -283,7 +283,7 @@ def _count(
     return number
 
 
-def _pair(value: object, name: str, *, minimum: int = 1) -> Pair:
+def checked_pair(value: object, name: str, *, minimum: int = 1) -> Pair:
     """One int for both axes, or an (h, w) pair of them (a tuple or a list)."""
     bound = "a positive integer" if minimum == 1 else f"an integer of at least {minimum}"
     wanted = f"{bound} or an (h, w) pair of them"
@@ -293,8 +293,11 @@ def _pair(value: object, name: str, *, minimum: int = 1) -> Pair:
         if len(value) != 2:
             count = f"{len(value)} value{'' if len(value) == 1 else 's'}"
             raise ConvcostError(f"expected {wanted}, got {count}", field=name)
-        return (_count(value[0], name, minimum=minimum), _count(value[1], name, minimum=minimum))
-    single = _count(value, name, minimum=minimum, wanted=wanted)
+        return (
+            checked_count(value[0], name, minimum=minimum),
+            checked_count(value[1], name, minimum=minimum),
+        )
+    single = checked_count(value, name, minimum=minimum, wanted=wanted)
     return (single, single)
 
 

@@ -6,20 +6,26 @@ and the params and MACs as a share of a base variant: alpha 1 at the spec's own 
 when the grid holds it, else the grid's first variant. MobileNet's Tables 6 and 7 are such
 grids; the official MobileNet V1 and MobileNetV2 releases list 16 and 25 of these variants.
 
-Each variant is one ``walk``: this module walks nothing itself.
+Every count comes from ``network.walk``, the variant's own or crossed: a grid of A alphas x R
+resolutions takes A + R - 1 walks, crossed exactly (``_crossed``: channels follow alpha and
+spatial sizes the resolution, and every cost term is a count per position times the
+positions), or A x R walks, one per variant, where the crossing's checks fail.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
-from operator import attrgetter
+from itertools import groupby
+from math import prod
+from operator import attrgetter, mul
+from typing import NamedTuple
 
 from convcost.conventions import EXACT, Convention
 from convcost.errors import ConvcostError
 from convcost.formulas import Count
-from convcost.network import Totals, walk
+from convcost.network import LayerCost, Report, Totals, walk
 from convcost.spec import Spec
 from convcost.tables import Audience, Column, Kind, Table
 
@@ -53,12 +59,21 @@ class SweepRow:
     def flops(self) -> Count:
         return self.totals.flops
 
+    @property
+    def label(self) -> str:
+        """``0.75/160``: alpha / resolution, as a plot labels the variant (``/160x128`` when
+        not square)."""
+        h, w = self.resolution
+        return f"{alpha_text(self.alpha)}/{h if h == w else f'{h}x{w}'}"
+
 
 @dataclass(frozen=True, slots=True)
 class Sweep:
     """What ``convcost sweep`` prints: one row per variant, alphas outer, resolutions inner,
     in the order given; ``base`` is the row every share is taken of, and ``own_base`` says
-    whether it is alpha 1 at the spec's own resolution (else it is the first row)."""
+    whether it is alpha 1 at the spec's own resolution (else it is the first row). ``fast``
+    says the rows were crossed from A + R - 1 walks (``sweep``'s fast path), not walked one
+    by one; the rows are the same either way, so two sweeps compare equal without it."""
 
     network: str
     input: tuple[int, ...]
@@ -66,6 +81,7 @@ class Sweep:
     base: SweepRow
     own_base: bool
     convention: Convention = EXACT
+    fast: bool = field(default=False, compare=False)
 
     def row(self, alpha: Fraction | float | int, resolution: int | tuple[int, int]) -> SweepRow:
         """The variant at ``alpha`` and ``resolution`` (N or (H, W)); KeyError if absent."""
@@ -75,6 +91,26 @@ class Sweep:
             if row.alpha == want and row.resolution == size:
                 return row
         raise KeyError((alpha, resolution))
+
+    def pareto(self) -> list[SweepRow]:
+        """The variants no other beats on both params and MACs, fewest params first.
+
+        A variant is beaten (dominated) by one with fewer-or-equal params and MACs, strictly
+        fewer of one: nothing smaller comes without costing more of the other. Variants equal
+        on both are all kept. Sorting by (params, MACs) makes it one pass: a variant is on the
+        front when its MACs are below those of every variant with fewer params, and least
+        among those with as many.
+        """
+        order = sorted(self.rows, key=attrgetter("params", "macs"))
+        front: list[SweepRow] = []
+        best: Count = None  # least MACs among variants with fewer params
+        for _, same in groupby(order, key=attrgetter("params")):
+            group = list(same)
+            least = group[0].macs
+            if best is None or least < best:
+                front += (r for r in group if r.macs == least)
+                best = least
+        return front
 
     @property
     def base_note(self) -> str:
@@ -87,7 +123,14 @@ class Sweep:
 
     def table(self) -> Table:
         """alpha, resolution, params, buffers, MACs, FLOPs, params % and MACs % of the base;
-        buffers and FLOPs (= 2 x MACs) for machines only, so that the table fits 80 columns."""
+        buffers and FLOPs (= 2 x MACs) for machines only, so that the table fits 80 columns.
+        The terminal adds a bar of each variant's MACs over the largest's (a full bar)."""
+        largest = max(self.rows, key=attrgetter("macs"))
+        h, w = largest.resolution
+        bar_note = (
+            f"MACs bar: MACs over those of alpha {alpha_text(largest.alpha)} at {h}x{w}, "
+            "the largest (a full bar)"
+        )
         return Table(
             "variants",
             f"{self.network}: {len(self.rows)} variant{'' if len(self.rows) == 1 else 's'}",
@@ -100,6 +143,14 @@ class Sweep:
                 Column("flops", "", Kind.COUNT, attrgetter("flops"), show=Audience.MACHINE),
                 Column("params_share", "params %", Kind.SHARE, attrgetter("params_share")),
                 Column("macs_share", "MACs %", Kind.SHARE, attrgetter("macs_share")),
+                Column(
+                    "macs_bar",
+                    "MACs bar",
+                    Kind.BAR,
+                    lambda r: _share(r.macs, largest.macs),
+                    show=Audience.TERMINAL,
+                    note=bar_note,
+                ),
             ],
             self.rows,
             has_footer=False,
@@ -141,10 +192,18 @@ def sweep(
     alphas: Iterable[Fraction | float | int],
     resolutions: Iterable[int | tuple[int, int]] | None = None,
     convention: Convention = EXACT,
+    *,
+    fast: bool = True,
 ) -> Sweep:
-    """Walk ``spec`` at every alpha x resolution (alphas outer), each as ``network.walk``
-    builds it (and checks it: a bad alpha or resolution is a ``ConvcostError`` naming it).
-    ``resolutions`` None is the spec's own (H, W), or a 1-D spec's length N as (N, N).
+    """Cost ``spec`` at every alpha x resolution (alphas outer), each variant as
+    ``network.walk`` builds it (and checks it: a bad alpha or resolution is a
+    ``ConvcostError`` naming it). ``resolutions`` None is the spec's own (H, W), or a 1-D
+    spec's length N as (N, N).
+
+    ``fast`` (the default) walks each resolution at the first alpha and each alpha at the
+    first resolution, A + R - 1 walks instead of A x R, and crosses them (``_crossed``): the
+    same Sweep, exactly; where one of the crossing's checks fails it walks every variant, as
+    ``fast=False`` always does. ``Sweep.fast`` says which ran.
 
     At most ``MAX_VARIANTS`` variants, checked before any is walked.
     """
@@ -162,23 +221,27 @@ def sweep(
             f"{MAX_VARIANTS:,} variants",
             field="alpha",
         )
-    reports = [
-        # walk takes a float or an int as it reads (0.3 is 3/10) and checks each value
-        walk(spec, alpha=a, resolution=r, convention=convention)  # type: ignore[arg-type]
-        for a in alphas
-        for r in resolutions
-    ]
-    own = [i for i, r in enumerate(reports) if r.alpha == 1 and r.input[:-1] == spec.input[:-1]]
-    base = reports[own[0] if own else 0]
+    crossed = None
+    if fast and len(alphas) > 1 and len(resolutions) > 1:
+        crossed = _crossed(spec, alphas, resolutions, convention)
+    variants = crossed
+    if variants is None:
+        reports = (_walk(spec, a, r, convention) for a in alphas for r in resolutions)
+        variants = [
+            _Variant(r.alpha or Fraction(1), r.resolution or (0, 0), r.input[:-1], r.totals)
+            for r in reports
+        ]
+    own = [i for i, v in enumerate(variants) if v.alpha == 1 and v.sizes == spec.input[:-1]]
+    base = variants[own[0] if own else 0].totals
     rows = tuple(
         SweepRow(
-            r.alpha or Fraction(1),
-            r.resolution or (0, 0),
-            r.totals,
-            _share(r.totals.params, base.totals.params),
-            _share(r.totals.macs, base.totals.macs),
+            v.alpha,
+            v.resolution,
+            v.totals,
+            _share(v.totals.params, base.params),
+            _share(v.totals.macs, base.macs),
         )
-        for r in reports
+        for v in variants
     )
     return Sweep(
         spec.name,
@@ -187,4 +250,153 @@ def sweep(
         rows[own[0] if own else 0],
         bool(own),
         convention,
+        crossed is not None,
     )
+
+
+def _walk(
+    spec: Spec,
+    alpha: Fraction | float | int,
+    resolution: int | tuple[int, int],
+    convention: Convention,
+) -> Report:
+    """One variant; ``walk`` takes a float or an int as it reads (0.3 is 3/10) and checks
+    each value."""
+    return walk(spec, alpha=alpha, resolution=resolution, convention=convention)  # type: ignore[arg-type]
+
+
+# --- the fast path: A + R - 1 walks crossed into A x R variants (issue 15, item 6) --------
+
+
+class _Variant(NamedTuple):
+    """One variant before the shares: its alpha, resolution, the input's spatial sizes (the
+    base is the one at the spec's own) and its totals."""
+
+    alpha: Fraction
+    resolution: tuple[int, int]
+    sizes: tuple[Count, ...]
+    totals: Totals
+
+
+def _crossed(
+    spec: Spec,
+    alphas: list[Fraction | float | int],
+    resolutions: list[int | tuple[int, int]],
+    convention: Convention,
+) -> list[_Variant] | None:
+    """Every variant's totals from the walks at (a0, r) for each resolution r and at (a, r0)
+    for each alpha a, a0 and r0 the first of each; None where a check below fails, or a walk
+    does (the caller then walks every variant, so that the error is the one it would meet).
+
+    Why it is exact. Alpha sets channel counts and the resolution sets spatial sizes, and
+    neither reaches the other: a block reads its input's channels (``shape[-1]``) to size its
+    layers, and its spatial sizes only to decide whether a classifier needs a flatten
+    (``blocks._expand_fc``); a layer's output sizes follow from its input sizes, kernel,
+    stride and padding, its output channels from its input channels and ``cout``; params and
+    buffers from channels and kernels. Every cost term of ``layers.KIND_COST`` is a count per
+    position, from channels and the layer alone (Cout * Cin/G * Kh * Kw for ``conv``, C for
+    ``bn`` and ``act.*``), times the positions P (the product of the spatial sizes) of the
+    row's output (``conv``, ``linear``, ``bias``, ``bn``, ``act.*``, ``pool.*.out``, merges,
+    norms, ``layer_scale``, upsampling, ``conv_transpose.out``) or of its input
+    (``pool.*.in``, ``conv_transpose``), or times nothing (``bn_params``, ``norm_params``,
+    ``prelu_params``). So a term is c(a) * P(r), and term(a, r) = term(a, r0) / P(r0) * P(r).
+
+    Checked on the walks rather than assumed: every walk has the same rows (names, layer
+    kinds, term names); at every alpha each row's spatial sizes (inputs and output) are those
+    at a0; at every resolution its layer, channels, params and buffers are those at r0 (a
+    flatten before a Linear breaks this: its features grow with the resolution); each term is
+    positive at (a0, r0) and follows one basis P over the resolutions at a0, exactly:
+    term(a0, r) * P(r0) == term(a0, r0) * P(r), which with c(a0) > 0 makes P(r) / P(r0) the
+    true basis's ratio; and P(r0) divides term(a, r0). The sum over rows then groups by term
+    and basis: per alpha a vector of coefficients, per resolution one of positions, and a
+    variant's term is their dot product. Its MACs are the convention's projection of the
+    summed terms, which is linear (sum of weight x term), as ``Totals.of`` sums the rows'.
+    """
+    a0, r0 = alphas[0], resolutions[0]
+    try:
+        # the order of the row path's first walks: every resolution at a0, then each alpha
+        at_a0 = [_walk(spec, a0, r, convention) for r in resolutions]
+        at_r0 = [at_a0[0], *(_walk(spec, a, r0, convention) for a in alphas[1:])]
+    except ConvcostError:
+        return None
+    base = at_a0[0].rows
+    for report in at_a0[1:]:
+        if len(report.rows) != len(base) or not all(map(_resized_only, report.rows, base)):
+            return None
+    for report in at_r0[1:]:
+        if len(report.rows) != len(base) or not all(map(_widened_only, report.rows, base)):
+            return None
+    # term -> positions over the resolutions -> coefficient per alpha, summed over rows
+    sums: dict[str, dict[tuple[Count, ...], list[Count]]] = {}
+    for i, row in enumerate(base):
+        across = [report.rows[i] for report in at_a0]
+        for term, value in row.terms.items():
+            positions = _basis(term, across)
+            if positions is None or value <= 0:
+                return None
+            coefficients = sums.setdefault(term, {}).setdefault(positions, [0] * len(alphas))
+            for k, report in enumerate(at_r0):
+                coefficient, rest = divmod(report.rows[i].terms[term], positions[0])
+                if rest:
+                    return None
+                coefficients[k] += coefficient
+    # per term: for each alpha its coefficients, for each resolution its positions
+    plans = [
+        (term, list(zip(*by.values(), strict=True)), list(zip(*by, strict=True)))
+        for term, by in sums.items()
+    ]
+    variants = []
+    for k, widened in enumerate(at_r0):
+        params, buffers = widened.totals.params, widened.totals.buffers
+        alpha = widened.alpha or Fraction(1)
+        for j, resized in enumerate(at_a0):
+            terms = {
+                term: sum(map(mul, per_alpha[k], per_size[j]))
+                for term, per_alpha, per_size in plans
+            }
+            totals = Totals(params, buffers, convention.project(terms), terms)
+            variants.append(
+                _Variant(alpha, resized.resolution or (0, 0), resized.input[:-1], totals)
+            )
+    return variants
+
+
+def _resized_only(row: LayerCost, base: LayerCost) -> bool:
+    """``row`` at another resolution is ``base`` with other spatial sizes only."""
+    return (
+        row.name == base.name
+        and row.layer == base.layer
+        and tuple(row.terms) == tuple(base.terms)
+        and [s[-1] for s in row.inputs] == [s[-1] for s in base.inputs]
+        and row.output[-1] == base.output[-1]
+        and row.params == base.params
+        and row.buffers == base.buffers
+    )
+
+
+def _widened_only(row: LayerCost, base: LayerCost) -> bool:
+    """``row`` at another alpha is ``base`` with other channels (and what they size) only."""
+    return (
+        row.name == base.name
+        and row.layer.kind is base.layer.kind
+        and type(row.layer) is type(base.layer)
+        and tuple(row.terms) == tuple(base.terms)
+        and [s[:-1] for s in row.inputs] == [s[:-1] for s in base.inputs]
+        and row.output[:-1] == base.output[:-1]
+    )
+
+
+def _basis(term: str, rows: list[LayerCost]) -> tuple[Count, ...] | None:
+    """The positions over the resolutions that ``term`` of one row (``rows``, at each
+    resolution) is proportional to, exactly: none (all 1), its output's or its first input's;
+    None if it follows none of them."""
+    values = [row.terms[term] for row in rows]
+    first = values[0]
+    for positions in (
+        (1,) * len(rows),
+        tuple(prod(row.output[:-1]) for row in rows),
+        tuple(prod(row.inputs[0][:-1]) for row in rows),
+    ):
+        if all(v * positions[0] == first * p for v, p in zip(values, positions, strict=True)):
+            return positions
+    return None

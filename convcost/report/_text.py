@@ -46,9 +46,11 @@ def safe_source(text: str | None) -> str:
 
 
 def human(value: Any) -> str:
-    """A count for people: ``589,824`` or ``589,824·H·W``."""
+    """A count for people: ``589,824`` or ``589,824·H·W``; None (no such count) is blank."""
     if isinstance(value, int):
         return f"{value:,}"
+    if value is None:
+        return ""
     text = str(value).replace("**", "^").replace("*", "·")
     return _DIGITS.sub(lambda m: f"{int(m.group()):,}", text)
 
@@ -83,6 +85,35 @@ def percent(share: Fraction) -> str:
     return f"{hundredths // 100}.{hundredths % 100:02d}%"
 
 
+BAR_CELLS = 8  # a full bar: 64 eighths, so one eighth is 1/64 = 1.5625% of the whole
+_EIGHTHS = ("", "▏", "▎", "▍", "▌", "▋", "▊", "▉")
+
+
+def bar(share: Fraction, cells: int = BAR_CELLS) -> str:
+    """A share of a full bar ``cells`` wide, in eighths of a cell (block elements ▏ to █):
+    round(share x cells x 8) eighths, half to even, exactly; a share above 0 draws at least
+    one eighth, so that a row that costs anything shows, and 0 draws nothing."""
+    whole, part = divmod(_steps(share, cells * 8), 8)
+    return "█" * whole + _EIGHTHS[part]
+
+
+def ascii_bar(share: Fraction, cells: int = BAR_CELLS) -> str:
+    """:func:`bar` in whole cells of ``#``, for a terminal that is not UTF-8:
+    round(share x cells), half to even, at least one ``#`` for a share above 0."""
+    return "#" * _steps(share, cells)
+
+
+def _steps(share: Fraction, steps: int) -> int:
+    """round(share x steps) half to even, at least 1 for a share above 0: ``round`` of a
+    Fraction in integers alone (a bar is drawn on each of up to a million rows, and a
+    Fraction product costs five times as much)."""
+    num, den = share.numerator, share.denominator
+    whole, rest = divmod(num * steps, den)
+    if 2 * rest > den or (2 * rest == den and whole % 2):
+        whole += 1
+    return whole if whole or num <= 0 else 1
+
+
 def decimal(value: Any, places: int = 4) -> str | None:
     """A fraction as a decimal for people; None for a ratio that still holds a symbol."""
     return f"{float(value):.{places}f}" if isinstance(value, Fraction) else None
@@ -114,6 +145,7 @@ HUMAN: dict[Kind, Callable[[Any], str]] = {
     Kind.SECONDS: lambda value: f"{value:.3g}",
     Kind.SHAPE: shape,
     Kind.PAIR: pair,
+    Kind.BAR: percent,  # drawn as a bar by the terminal alone (grid's ``bar``)
 }
 
 
@@ -242,15 +274,23 @@ class Grid:
     rows: Sequence[Sequence[str]]
     footer: Sequence[str] | None = None
     keys: Sequence[str] = ()  # the columns' keys (tables.Column.key), for fitting a width
+    notes: Sequence[str] = ()  # the columns' notes (tables.Column.note), printed when shown
 
 
-def grid(table: Table, units: Units = Units.RAW) -> Grid:
+def grid(
+    table: Table, units: Units = Units.RAW, bar: Callable[[Fraction], str] | None = None
+) -> Grid:
     """A typed table as people read it; its rows are formatted as they are read, so a page
     renderer streams a million rows without holding ten million strings. A record (one row
     of named values) becomes a two-column list: its title and "value". ``units`` writes the
-    counts (a fixed unit goes into the column's title: "MACs (M)")."""
-    columns = table.shown(Audience.HUMAN)
+    counts (a fixed unit goes into the column's title: "MACs (M)"). ``bar`` makes it the
+    terminal's grid: it has the columns for the terminal alone too, and draws each
+    ``Kind.BAR`` value with ``bar`` (:func:`bar` or :func:`ascii_bar`)."""
+    audience = Audience.HUMAN if bar is None else Audience.HUMAN | Audience.TERMINAL
+    columns = table.shown(audience)
     writers = HUMAN if units is Units.RAW else {**HUMAN, Kind.COUNT: count_writer(units)}
+    if bar is not None:
+        writers = {**writers, Kind.BAR: bar}
 
     def written(kind: Kind, value: Any) -> str:
         if value is None or (isinstance(value, str) and kind is not Kind.TEXT):
@@ -260,26 +300,30 @@ def grid(table: Table, units: Units = Units.RAW) -> Grid:
     unit = f" ({units.value})" if units in _SCALE else ""
     titles = [c.title + unit if c.kind is Kind.COUNT else c.title for c in columns]
     if table.record:
-        (row,) = table.values(Audience.HUMAN)
+        (row,) = table.values(audience)
         lines = [(t, written(c.kind, v)) for t, c, v in zip(titles, columns, row, strict=True)]
         return Grid((table.title, "value"), frozenset({"value"}), lines, keys=("title", "value"))
     kinds = [c.kind for c in columns]
-    footer = table.footer(Audience.HUMAN)
+    footer = table.footer(audience)
     return Grid(
         titles,
         frozenset(t for t, c in zip(titles, columns, strict=True) if c.kind.numeric),
-        _Cells(table, writers),
+        _Cells(table, writers, audience),
         None if footer is None else [written(k, v) for k, v in zip(kinds, footer, strict=True)],
         [c.key for c in columns],
+        [c.note for c in columns],
     )
 
 
 class _Cells(Sequence[list[str]]):
     """A table's rows as people read them, made each time they are read."""
 
-    def __init__(self, table: Table, writers: dict[Kind, Callable[[Any], str]]) -> None:
+    def __init__(
+        self, table: Table, writers: dict[Kind, Callable[[Any], str]], audience: Audience
+    ) -> None:
         self.table = table
         self.writers = writers
+        self.audience = audience
 
     def __len__(self) -> int:
         return self.table.row_count()
@@ -289,12 +333,15 @@ class _Cells(Sequence[list[str]]):
         return rows[index]
 
     def __iter__(self) -> Iterator[list[str]]:
-        return self.table.written(Audience.HUMAN, self.writers)
+        return self.table.written(self.audience, self.writers)
 
 
-def layers_grid(report: Report, layout: Layout = PLAIN) -> Grid:
-    """One row per layer (or per row of ``layout.view``), the totals in the footer."""
-    return grid(report.layer_table(layout.view), layout.units)
+def layers_grid(
+    report: Report, layout: Layout = PLAIN, bar: Callable[[Fraction], str] | None = None
+) -> Grid:
+    """One row per layer (or per row of ``layout.view``), the totals in the footer; ``bar``
+    for the terminal (:func:`grid`)."""
+    return grid(report.layer_table(layout.view), layout.units, bar)
 
 
 def by_type_grid(report: Report, layout: Layout = PLAIN) -> Grid:

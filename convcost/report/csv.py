@@ -112,6 +112,7 @@ _CSV: dict[Kind, Callable[[Any], Any]] = {
     Kind.SECONDS: repr,
     Kind.SHAPE: _text.shape,
     Kind.PAIR: _text.pair,
+    Kind.BAR: _share,  # a bar is drawn by the terminal alone; a machine reads its share
 }
 
 

@@ -101,6 +101,7 @@ _JSON: dict[Kind, Callable[[Any], Any]] = {
     Kind.SECONDS: float,
     Kind.SHAPE: _shape,
     Kind.PAIR: _pair,
+    Kind.BAR: float,  # a bar is drawn by the terminal alone; a machine reads its share
 }
 
 

@@ -198,6 +198,7 @@ def _writers(units: Units, named: Mapping[Any, Any]) -> dict[Kind, Callable[[Any
         Kind.SECONDS: lambda value: f"{value:.3g}",
         Kind.SHAPE: shape,
         Kind.PAIR: _pair,
+        Kind.BAR: lambda value: escape(_text.percent(value)),  # a bar is the terminal's
     }
 
 

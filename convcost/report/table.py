@@ -4,20 +4,23 @@ Each table is drawn in rich's HEAVY_HEAD box, line by line, in time linear in it
 A table wider than ``layout.width`` is fitted to it, in a stated order (docs/cli.md):
 
 1. the ``name`` and ``source`` columns are cut to ``SOFT`` characters, with an ellipsis;
-2. columns are dropped in the order of ``DROP`` (kernel, FLOPs, input, stride, ...);
+2. columns are dropped in the order of ``DROP`` (kernel, the MACs bar, FLOPs, input, ...);
 3. the cut columns are cut further, down to ``HARD`` characters.
 
+A bar (``BARS``: a share drawn in characters, for the terminal alone) shows only where it
+fits once the kernel is dropped; where it does not, the table is fitted as if it had none.
 A line under the table names the columns left out. Cells never wrap; text lines (titles,
 totals, notes) wrap at spaces. With ``layout.ascii`` the borders are ASCII, for a terminal
-whose encoding is not UTF-8.
+whose encoding is not UTF-8, and a bar is drawn in ``#``.
 """
 
 from __future__ import annotations
 
 import itertools
 import textwrap
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
+from fractions import Fraction
 from typing import TYPE_CHECKING
 
 from rich.cells import cell_len
@@ -32,9 +35,11 @@ if TYPE_CHECKING:
 
 # Columns dropped, first to last, while a table is wider than the terminal: what another
 # column or the row before already says goes first (the type says the kernel, FLOPs are
-# 2 x MACs, a layer's input is the previous row's output).
+# 2 x MACs, a layer's input is the previous row's output). A bar draws the MACs beside it:
+# it goes before anything but the kernel (issue 15, item 5).
 DROP = (
     "kernel",
+    "macs_bar",
     "flops",
     "input",
     "stride",
@@ -47,6 +52,9 @@ DROP = (
     "output",
     "sep_params",  # net --as: the units' MACs and saving are what it is asked for
     "std_params",
+    "r_share",  # layer grids: R stays exact, its excess over 1/K^2 says how near it is
+    "standard_macs",
+    "separable_macs",
 )
 # Columns cut with an ellipsis, and how far: to SOFT before any column is dropped, to HARD
 # after. A name keeps its end (``block17.project``'s last parts say the most), a source its
@@ -54,6 +62,9 @@ DROP = (
 SOFT = {"name": 24, "source": 24}
 HARD = {"name": 10, "source": 10}
 KEEP_END = frozenset({"name"})
+# Bars: where one is dropped, nothing is dropped or cut for its sake (the table is fitted
+# again without it).
+BARS = frozenset({"macs_bar"})
 # Up to this many rows the writer formats each cell once and keeps the text for its two
 # passes (about 60 MB at the limit); past it, it formats twice and keeps nothing, so a
 # million-row report stays within its memory ceiling (docs/spec.md, Limits).
@@ -67,8 +78,18 @@ _SYMBOLS = str.maketrans("·", "*")
 
 
 def _fit(widths: list[int], keys: Sequence[str], width: int | None) -> tuple[list[int], list[int]]:
-    """The columns kept (indices) and their widths, so that the table is at most ``width``."""
-    kept = list(range(len(widths)))
+    """The columns kept (indices) and their widths, so that the table is at most ``width``;
+    a bar that does not fit leaves the table as it would be without it."""
+    kept, fitted = _fitted(widths, keys, width, set())
+    bars = {i for i, key in enumerate(keys) if key in BARS and i not in kept}
+    return _fitted(widths, keys, width, bars) if bars else (kept, fitted)
+
+
+def _fitted(
+    widths: list[int], keys: Sequence[str], width: int | None, left_out: set[int]
+) -> tuple[list[int], list[int]]:
+    """:func:`_fit` in the stated order, the ``left_out`` columns dropped from the start."""
+    kept = [i for i in range(len(widths)) if i not in left_out]
     widths = list(widths)
     if width is None:
         return kept, widths
@@ -86,7 +107,7 @@ def _fit(widths: list[int], keys: Sequence[str], width: int | None) -> tuple[lis
     for key in DROP:
         if total() <= width or len(kept) <= 2:
             break
-        if key in keys:
+        if key in keys and keys.index(key) in kept:
             kept.remove(keys.index(key))
     cut(HARD)
     return kept, widths
@@ -155,8 +176,14 @@ def draw(grid: _text.Grid, layout: Layout = PLAIN) -> Iterator[str]:
         yield rule("├", "─", "┼", "┤")
         yield line(footer, "│", "│")
     yield rule("└", "─", "┴", "┘")
+    yield from (text(grid.notes[i], layout) for i in kept if i < len(grid.notes) and grid.notes[i])
     if dropped:
         yield text(f"(left out to fit {layout.width} columns: {', '.join(dropped)})", layout)
+
+
+def _bar(layout: Layout) -> Callable[[Fraction], str]:
+    """How the terminal draws a bar: block elements, or ``#`` where it is not UTF-8."""
+    return _text.ascii_bar if layout.ascii else _text.bar
 
 
 def text(line: str, layout: Layout = PLAIN, indent: str = "  ", symbols: bool = False) -> str:
@@ -197,7 +224,7 @@ def network_chunks(
     """:func:`network` in pieces, the per-layer table line by line."""
     yield text(_text.title(report), layout)
     if not by_type:
-        layers = _text.layers_grid(report, layout)
+        layers = _text.layers_grid(report, layout, _bar(layout))
         if len(report.rows) <= KEPT_ROWS:
             layers = replace(layers, rows=list(layers.rows))
         yield from draw(layers, layout)
@@ -241,7 +268,7 @@ def table(
     """Any one table: its title, the table, the notes, and what the counts mean (left out
     with ``convention=None``, for a table that another one's note already covers)."""
     lines = [text(data.title, layout, indent="")] if data.title else []
-    lines += draw(_text.grid(data, layout.units), layout)
+    lines += draw(_text.grid(data, layout.units, _bar(layout)), layout)
     said = [] if convention is None else [_text.convention_note(convention)]
     lines += (text(note, layout) for note in [*notes, *said])
     return "".join(lines)
