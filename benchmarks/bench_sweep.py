@@ -4,7 +4,9 @@
     python benchmarks/bench_sweep.py --full   # the row path over every configuration
 
 Each measurement is a function returning a ``Timing``; ``main`` runs them all and prints one
-Markdown table. ``mobilenet_v1_variants``: 10,000 MobileNet V1 variants, alpha 0.25 to 2.725
+Markdown table. ``layer_configurations``: 1,000,000 layer configurations of ``convcost layer``
+(k x cin x cout x h) by ``analysis.grid`` and by ``separable.compare`` on 2,000 of them,
+scaled. ``mobilenet_v1_variants``: 10,000 MobileNet V1 variants, alpha 0.25 to 2.725
 in steps of 0.025 (100 values) x resolution 96 to 294 in steps of 2 (100 values), by
 ``analysis.sweep.sweep`` (A + R - 1 = 199 walks, crossed) and by its row path
 (``fast=False``: one ``network.walk`` per variant), on the first 5 alphas (500 variants)
@@ -15,6 +17,7 @@ README.md (Scale).
 
 from __future__ import annotations
 
+import itertools
 import statistics
 import sys
 import time
@@ -23,6 +26,8 @@ from fractions import Fraction
 from typing import NamedTuple
 
 from convcost import spec
+from convcost.analysis.grid import grid
+from convcost.analysis.separable import compare
 from convcost.analysis.sweep import sweep
 
 REPEATS = 3
@@ -71,7 +76,49 @@ def mobilenet_v1_variants(full: bool) -> Timing:
     return Timing("MobileNet V1 variants", count, fast_s, rows_s * count / sampled, sampled)
 
 
-MEASUREMENTS: list[Callable[[bool], Timing]] = [mobilenet_v1_variants]
+def layer_configurations(full: bool) -> Timing:
+    """1,000,000 layer configurations: k 1, 3, 5, 7 x cin 1..50 x cout 1..50 x h 8..107
+    (w 56): params, MACs and R of the standard and separable layers, by ``analysis.grid``
+    (the formulas per output position, times Hout*Wout) and by ``separable.compare`` per
+    configuration (a Comparison each: four layers costed, validated, with their rows), on
+    the first 2,000 unless ``--full``."""
+    axes = {
+        "k": [1, 3, 5, 7],
+        "cin": list(range(1, 51)),
+        "cout": list(range(1, 51)),
+        "h": list(range(8, 108)),
+        "w": 56,
+    }
+
+    def fast(first: int | None = None) -> list[tuple[object, ...]]:
+        """Every configuration costed; the first ``first`` kept (none while timed)."""
+        kept = []
+        for i, r in enumerate(grid(**axes).rows()):
+            if first is not None and i < first:
+                standard, separable = (r.standard_params, r.standard_macs), r.separable_params
+                kept.append((*standard, separable, r.separable_macs, r.macs_ratio))
+        return kept
+
+    configurations = list(itertools.product(axes["k"], axes["cin"], axes["cout"], axes["h"]))
+    sample = configurations if full else configurations[:2_000]
+
+    def rows() -> list[tuple[object, ...]]:
+        found = []
+        for k, cin, cout, h in sample:
+            c = compare(k=k, cin=cin, cout=cout, h=h, w=56)
+            standard, separable = c.row("standard"), c.row("separable")
+            found.append(
+                (standard.params, standard.macs, separable.params, separable.macs, c.macs_ratio)
+            )
+        return found
+
+    assert fast(len(sample)) == rows()
+    fast_s, rows_s = _median_s(fast, rows)
+    count = len(configurations)
+    return Timing("layer configurations", count, fast_s, rows_s * count / len(sample), len(sample))
+
+
+MEASUREMENTS: list[Callable[[bool], Timing]] = [layer_configurations, mobilenet_v1_variants]
 
 
 def main() -> None:

@@ -667,13 +667,14 @@ _PROGRESS_EVERY = 4096  # rows between two looks at the clock
 
 
 @contextlib.contextmanager
-def _progress(label: str, total: int) -> Iterator[Callable[[int], None]]:
-    """``advance(done)`` for work of ``total`` steps: once the work has run PROGRESS_AFTER
-    seconds, a rich progress bar on stderr shows ``done``, removed when the work ends. Never
-    when stderr is not a terminal, so that piped or redirected output holds no bar."""
+def _progress(label: str, total: int) -> Iterator[Callable[..., None]]:
+    """``advance(done)`` for work of ``total`` steps (``advance(done, total)`` where the
+    total changes on the way): once the work has run PROGRESS_AFTER seconds, a rich progress
+    bar on stderr shows ``done``, removed when the work ends. Never when stderr is not a
+    terminal, so that piped or redirected output holds no bar."""
     stream = sys.stderr
     if stream is None or not stream.isatty():
-        yield lambda done: None
+        yield lambda done, total=None: None
         return
     import time
 
@@ -681,7 +682,7 @@ def _progress(label: str, total: int) -> Iterator[Callable[[int], None]]:
     bar: Any = None
     task: Any = None
 
-    def advance(done: int) -> None:
+    def advance(done: int, steps: int | None = None) -> None:
         nonlocal bar, task
         if bar is None:
             if time.monotonic() - start < PROGRESS_AFTER:
@@ -691,8 +692,8 @@ def _progress(label: str, total: int) -> Iterator[Callable[[int], None]]:
 
             bar = Progress(console=Console(file=stream), transient=True)
             bar.start()
-            task = bar.add_task(label, total=total)
-        bar.update(task, completed=done)
+            task = bar.add_task(label, total=steps or total)
+        bar.update(task, completed=done, total=steps or total)
 
     try:
         yield advance
@@ -1288,7 +1289,15 @@ def sweep(
     from convcost.analysis.sweep import sweep as sweep_of
 
     loaded = _load_spec(spec)
-    result = sweep_of(loaded, alphas, sizes, conventions.convention(convention_name))
+    variants = len(alphas) * (1 if sizes is None else len(sizes))
+    with _progress("walking variants", variants) as advance:
+        result = sweep_of(
+            loaded,
+            alphas,
+            sizes,
+            conventions.convention(convention_name),
+            progress=advance,
+        )
     _plot(plot, force, lambda p: p.sweep_figure(result))
     text = renderer(fmt).table(result.table(), [result.base_note], result.convention, **layout)
     _emit(text, output, force)

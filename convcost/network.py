@@ -214,6 +214,7 @@ class Report:
         rows for people (convcost/views.py), every row when None."""
         t, share = self.totals, self.share
         rows = self.rows if view is None or view.complete else views.rows(self, view)
+        largest = max((row.macs for row in rows), default=0)
         return Table(
             "layers",
             "",
@@ -237,10 +238,10 @@ class Report:
                     "macs_bar",
                     "MACs bar",
                     Kind.BAR,
-                    share,
-                    _share(t.macs, t.macs),
+                    lambda row: _share(row.macs, largest),
+                    None,
                     Audience.TERMINAL,
-                    "MACs bar: each row's MACs as a share of the total (the total row's full bar)",
+                    "MACs bar: each row's MACs over the largest row's (a full bar)",
                 ),
             ],
             rows,

@@ -81,7 +81,7 @@ def _rows(text: str) -> dict[str, list[str]]:
     return {cells[0]: cells for cells in ([c.strip() for c in r.split("│")[1:-1]] for r in rows)}
 
 
-def test_every_bar_of_net_mobilenet_v1_is_its_share_of_the_total() -> None:
+def test_every_bar_of_net_mobilenet_v1_is_its_share_of_the_largest_row() -> None:
     out = runner.invoke(app, ["net", "mobilenet_v1", "--all"], env={"COLUMNS": "200"}).stdout
     header = next(line for line in out.splitlines() if line.startswith("┃"))
     titles = [t.strip() for t in header.split("┃")[1:-1]]
@@ -90,19 +90,24 @@ def test_every_bar_of_net_mobilenet_v1_is_its_share_of_the_total() -> None:
     total = int(rows.pop("total")[-3].replace(",", ""))
     assert total == 568_740_352
     assert len(rows) == 83  # every layer of MobileNet V1 (its by-type table says 83)
+    macs = {name: int(cells[-3].replace(",", "")) for name, cells in rows.items()}
+    largest = max(macs.values())
+    assert largest == 51_380_224  # the 1x1 convolutions at 56x56x128 and 14x14x512 (Table 1)
     drawn = 0
     for name, cells in rows.items():
-        share = Fraction(int(cells[-3].replace(",", "")), total)
+        share = Fraction(macs[name], largest)
         assert eighths(cells[-1]) == nearest(share, 64), name
         assert (cells[-1] == "") == (share == 0), name
         drawn += share > 0
     assert drawn == 28  # 27 convolutions and the classifier
-    assert "MACs bar: each row's MACs as a share of the total (the total row's full bar)" in out
+    assert "MACs bar: each row's MACs over the largest row's (a full bar)" in out
 
 
-def test_the_total_row_has_the_full_bar() -> None:
+def test_the_largest_rows_have_the_full_bar_and_the_total_none() -> None:
     out = runner.invoke(app, ["net", "mobilenet_v1", "--top", "3"], env={"COLUMNS": "200"}).stdout
-    assert _rows(out)["total"][-1] == "████████"
+    rows = _rows(out)
+    assert rows.pop("total")[-1] == ""
+    assert [cells[-1] for cells in rows.values()] == ["████████"] * 3
 
 
 def test_every_bar_of_a_sweep_is_its_share_of_the_largest() -> None:

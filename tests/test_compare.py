@@ -62,8 +62,12 @@ def test_compare_suffix_sets_the_variant() -> None:
     )
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert lines[0] == "network,variant,params,buffers,macs,flops,params_ratio,macs_ratio"
-    assert lines[1] == f"mobilenet_v1,as written,{V1_PARAMS},21888,{V1_MACS},{2 * V1_MACS},1,1"
+    assert lines[0] == (
+        "network,variant,params,buffers,macs,flops,params_ratio,macs_ratio,params_share,macs_share"
+    )
+    assert lines[1] == (
+        f"mobilenet_v1,as written,{V1_PARAMS},21888,{V1_MACS},{2 * V1_MACS},1,1,1.000000,1.000000"
+    )
     assert lines[2].startswith('mobilenet_v1@0.75x160,"alpha 0.75, 160x160",')
 
 

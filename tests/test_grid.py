@@ -230,12 +230,12 @@ def test_grid_csv_holds_every_dimension_and_exact_values() -> None:
         "64",
         "64",
     )
-    assert (first["standard_macs"], first["separable_macs"], first["r"]) == (
+    assert (first["std_macs"], first["sep_macs"], first["r"]) == (
         "442368",
         "159744",
         "13/36",
     )
-    assert (first["standard_params"], first["separable_params"]) == ("108", "39")
+    assert (first["std_params"], first["sep_params"]) == ("108", "39")
 
 
 def test_grid_json() -> None:

@@ -69,17 +69,20 @@ def test_without_matplotlib_plot_says_how_to_install_it(
 
 
 def _dominated(row: Any, rows: Any) -> bool:
-    """Brute force: another variant has fewer-or-equal params and MACs, fewer of one."""
+    """Brute force: another variant has fewer-or-equal MACs and more-or-equal params,
+    strictly one."""
     return any(
-        o.params <= row.params
-        and o.macs <= row.macs
-        and (o.params < row.params or o.macs < row.macs)
+        o.macs <= row.macs
+        and o.params >= row.params
+        and (o.macs < row.macs or o.params > row.params)
         for o in rows
     )
 
 
 def _front(rows: Any) -> list[Any]:
-    return [r for r in rows if not _dominated(r, rows)]
+    """The unbeaten rows, fewest MACs first (most params first among equal MACs)."""
+    unbeaten = [r for r in rows if not _dominated(r, rows)]
+    return sorted(unbeaten, key=lambda r: (r.macs, -r.params))
 
 
 def _sweep_of(points: list[tuple[int, int]]) -> Sweep:
@@ -97,22 +100,22 @@ def test_pareto_is_the_brute_force_front(points: list[tuple[int, int]]) -> None:
     front = result.pareto()
     assert {id(r) for r in front} == {id(r) for r in _front(result.rows)}
     assert len(front) == len({id(r) for r in front})  # each once
-    assert [(r.params, r.macs) for r in front] == sorted((r.params, r.macs) for r in front)
+    assert [(r.macs, -r.params) for r in front] == sorted((r.macs, -r.params) for r in front)
 
 
 def test_pareto_keeps_ties_and_drops_the_beaten() -> None:
-    # (params, macs): 3 and 4 tie at (1, 5); (2, 5) is beaten by them; (3, 1) is not
-    result = _sweep_of([(4, 9), (2, 5), (1, 5), (1, 5), (3, 1), (3, 2)])
-    assert [(r.params, r.macs) for r in result.pareto()] == [(1, 5), (1, 5), (3, 1)]
+    # (params, macs): (3, 1) has the fewest MACs; (4, 5) ties (4, 5) and beats (2, 5) and
+    # (3, 2)'s params do not beat (3, 1)'s; (5, 9) has the most params
+    result = _sweep_of([(5, 9), (2, 5), (4, 5), (4, 5), (3, 1), (3, 2)])
+    assert [(r.params, r.macs) for r in result.pareto()] == [(3, 1), (4, 5), (4, 5), (5, 9)]
 
 
-def test_a_mobilenet_sweeps_front_is_its_smallest_variant() -> None:
-    # params do not depend on the resolution and shrink with alpha, MACs shrink with both:
-    # the smallest alpha at the smallest resolution has fewer of both than any other.
+def test_a_mobilenet_sweeps_front_is_its_lowest_resolution() -> None:
+    # params do not depend on the resolution and grow with alpha, MACs grow with both: for a
+    # MACs budget the most params come from the widest network at the lowest resolution.
     result = sweep(_load("mobilenet_v2"), [1.4, 1, 0.75, 0.5, 0.35], [224, 192, 160, 128, 96])
-    assert (
-        [r.label for r in result.pareto()] == ["0.35/96"] == [r.label for r in _front(result.rows)]
-    )
+    front = ["0.35/96", "0.5/96", "0.75/96", "1/96", "1.4/96"]
+    assert [r.label for r in result.pareto()] == front == [r.label for r in _front(result.rows)]
     assert result.row(0.35, 96).macs == 11_934_128  # torchvision's (tests/test_sweep.py)
 
 
@@ -214,14 +217,15 @@ def test_sweep_plot_marks_the_brute_force_front(plotting: Any) -> None:
 
 
 def test_a_front_of_several(plotting: Any) -> None:
-    result = _sweep_of([(5, 1), (1, 5), (3, 3), (4, 4), (2, 6)])
+    result = _sweep_of([(1, 1), (3, 2), (2, 3), (4, 5), (3, 6)])
     svg = _svg(plotting.image(plotting.sweep_figure(result), "svg"))
     marked = [
         "".join(g.itertext()).strip()
         for g in svg.iter(f"{SVG}g")
         if (g.get("id") or "").startswith("pareto-")
     ]
-    assert marked == ["2/2", "3/3", "1/1"]  # rows 2, 3 and 1 by params; 4 and 5 beaten
+    # (params, MACs): 3/3 is beaten by 2/2 (more params for fewer MACs), 5/5 by 4/4
+    assert marked == ["1/1", "2/2", "4/4"]
 
 
 def test_comparison_plot(plotting: Any, mobilenet_v1: Any) -> None:

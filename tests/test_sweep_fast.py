@@ -171,3 +171,20 @@ def test_random_grids_of_mobilenets_cross_exactly(
 
 
 NETS = {name: _load(name) for name in ("mobilenet_v1", "mobilenet_v2")}
+
+
+def test_progress_is_told_each_walk() -> None:
+    """(walks done, walks to do): A + R - 1 crossed, A x R where the crossing gives up (the
+    flatten before a Linear of test_a_flatten_before_a_linear_walks_every_variant)."""
+    told: list[tuple[int, int]] = []
+    sweep(_load("mobilenet_v1"), [1, 0.5, 0.25], [224, 160], progress=lambda *t: told.append(t))
+    assert told == [(1, 4), (2, 4), (3, 4), (4, 4)]
+    told.clear()
+    sweep(
+        _load("mobilenet_v1"), [1, 0.5], [224, 160], fast=False, progress=lambda *t: told.append(t)
+    )
+    assert told == [(1, 4), (2, 4), (3, 4), (4, 4)]
+    told.clear()
+    flat = spec.loads(FLATTENED)
+    sweep(flat, [1, 0.5], [32, 48], progress=lambda *t: told.append(t))
+    assert told == [(1, 3), (2, 3), (3, 3), (1, 4), (2, 4), (3, 4), (4, 4)]

@@ -135,3 +135,26 @@ def test_a_file_gets_the_terminal_width(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0
     assert widest(out.read_text(encoding="utf-8")) <= 120
+
+
+# A layer grid whose CSV takes a few seconds to write (about 300,000 rows).
+LONG_GRID = ["layer", "--k", "1,3,5", "--cin", "1..50", "--cout", "1..50", "--h", "8..47"]
+
+
+def test_long_work_shows_a_progress_bar_on_a_terminal(tmp_path: Path) -> None:
+    """After a second, rich's bar on stderr (here the terminal); it is gone at the end, and
+    the file holds only the CSV."""
+    target = tmp_path / "grid.csv"
+    shown = in_terminal([*LONG_GRID, "--w", "8", "-o", str(target)], 80)
+    assert "costing configurations" in shown  # the bar's label
+    assert target.read_text(encoding="utf-8").count("\n") == 3 * 50 * 50 * 40 + 1
+
+
+def test_no_progress_bar_when_stderr_is_not_a_terminal(tmp_path: Path) -> None:
+    target = tmp_path / "grid.csv"
+    done = subprocess.run(
+        [CONVCOST, *LONG_GRID, "--w", "8", "-o", str(target)],
+        capture_output=True,
+        check=True,
+    )
+    assert done.stderr == b"" and done.stdout == b""

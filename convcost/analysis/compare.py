@@ -83,7 +83,7 @@ class Versus:
 
     def totals_table(self) -> Table:
         """One row per network: params, buffers, MACs, FLOPs, and params and MACs over the
-        first network's, as exact ratios."""
+        first network's, as exact ratios and as percentages."""
         return Table(
             "totals",
             "Totals",
@@ -104,6 +104,9 @@ class Versus:
                 ),
                 Column("params_ratio", "params x", Kind.RATIO, attrgetter("params_ratio")),
                 Column("macs_ratio", "MACs x", Kind.RATIO, attrgetter("macs_ratio")),
+                # the same ratios as decimals (percentages), left out first where space is short
+                Column("params_share", "params %", Kind.SHARE, attrgetter("params_ratio")),
+                Column("macs_share", "MACs %", Kind.SHARE, attrgetter("macs_ratio")),
             ],
             self.entries,
             has_footer=False,

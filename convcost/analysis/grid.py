@@ -208,8 +208,9 @@ class LayerGrid:
 
     def table(self) -> Table:
         """The configurations: the dimensions that vary (and always k and cout), the
-        output, the standard and separable MACs, R exactly and as a percentage, and R's excess
-        over 1/K^2. CSV and JSON get every dimension and both layers' params as well."""
+        output, the standard and separable MACs (``std``, ``sep``, as ``net --as`` writes
+        them), R exactly and as a percentage, and R's excess over 1/K^2. CSV and JSON get every
+        dimension and both layers' params as well."""
         shown = set(self.varying) | {"k", "cout"}
 
         def dimension(name: str, kind: Kind) -> Column:
@@ -232,23 +233,21 @@ class LayerGrid:
                 dimension("w", Kind.NUMBER),
                 Column("output", "output", Kind.SHAPE, attrgetter("output")),
                 Column(
-                    "standard_params",
+                    "std_params",
                     "",
                     Kind.COUNT,
                     attrgetter("standard_params"),
                     show=Audience.MACHINE,
                 ),
                 Column(
-                    "separable_params",
+                    "sep_params",
                     "",
                     Kind.COUNT,
                     attrgetter("separable_params"),
                     show=Audience.MACHINE,
                 ),
-                Column("standard_macs", "standard MACs", Kind.COUNT, attrgetter("standard_macs")),
-                Column(
-                    "separable_macs", "separable MACs", Kind.COUNT, attrgetter("separable_macs")
-                ),
+                Column("std_macs", "std MACs", Kind.COUNT, attrgetter("standard_macs")),
+                Column("sep_macs", "sep MACs", Kind.COUNT, attrgetter("separable_macs")),
                 Column("r", "R", Kind.RATIO, attrgetter("macs_ratio")),
                 Column("r_share", "R %", Kind.SHARE, _share(attrgetter("macs_ratio"))),
                 Column("excess_share", "excess %", Kind.SHARE, _share(attrgetter("excess"))),

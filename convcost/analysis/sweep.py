@@ -14,10 +14,10 @@ positions), or A x R walks, one per variant, where the crossing's checks fail.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from fractions import Fraction
-from itertools import groupby
+from itertools import count, groupby
 from math import prod
 from operator import attrgetter, mul
 from typing import NamedTuple
@@ -93,23 +93,26 @@ class Sweep:
         raise KeyError((alpha, resolution))
 
     def pareto(self) -> list[SweepRow]:
-        """The variants no other beats on both params and MACs, fewest params first.
+        """The variants with the most params for their MACs, fewest MACs first: those no
+        other variant beats with fewer-or-equal MACs and more-or-equal params, strictly one.
 
-        A variant is beaten (dominated) by one with fewer-or-equal params and MACs, strictly
-        fewer of one: nothing smaller comes without costing more of the other. Variants equal
-        on both are all kept. Sorting by (params, MACs) makes it one pass: a variant is on the
-        front when its MACs are below those of every variant with fewer params, and least
-        among those with as many.
+        MACs are the cost (time, energy) and params stand for capacity: over a width x
+        resolution grid the front is where to go for a MACs budget, the widest network the
+        budget allows at a lower resolution (for MobileNetV2, the 96x96 variants). With params
+        counted as a cost too, the front would be the one smallest variant. Variants equal on
+        both are all kept. Sorting by MACs, most params first, makes it one pass: a variant is
+        on the front when its params exceed those of every variant with fewer MACs, and are
+        the most among those with as many.
         """
-        order = sorted(self.rows, key=attrgetter("params", "macs"))
+        order = sorted(self.rows, key=lambda r: (r.macs, -r.params))
         front: list[SweepRow] = []
-        best: Count = None  # least MACs among variants with fewer params
-        for _, same in groupby(order, key=attrgetter("params")):
+        best: Count = None  # most params among variants with fewer MACs
+        for _, same in groupby(order, key=attrgetter("macs")):
             group = list(same)
-            least = group[0].macs
-            if best is None or least < best:
-                front += (r for r in group if r.macs == least)
-                best = least
+            most = group[0].params
+            if best is None or most > best:
+                front += (r for r in group if r.params == most)
+                best = most
         return front
 
     @property
@@ -194,6 +197,7 @@ def sweep(
     convention: Convention = EXACT,
     *,
     fast: bool = True,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Sweep:
     """Cost ``spec`` at every alpha x resolution (alphas outer), each variant as
     ``network.walk`` builds it (and checks it: a bad alpha or resolution is a
@@ -204,6 +208,8 @@ def sweep(
     first resolution, A + R - 1 walks instead of A x R, and crosses them (``_crossed``): the
     same Sweep, exactly; where one of the crossing's checks fails it walks every variant, as
     ``fast=False`` always does. ``Sweep.fast`` says which ran.
+
+    ``progress``, if given, is told (walks done, walks to do) after each walk.
 
     At most ``MAX_VARIANTS`` variants, checked before any is walked.
     """
@@ -223,10 +229,12 @@ def sweep(
         )
     crossed = None
     if fast and len(alphas) > 1 and len(resolutions) > 1:
-        crossed = _crossed(spec, alphas, resolutions, convention)
+        tick = _ticker(progress, len(alphas) + len(resolutions) - 1)
+        crossed = _crossed(spec, alphas, resolutions, convention, tick)
     variants = crossed
     if variants is None:
-        reports = (_walk(spec, a, r, convention) for a in alphas for r in resolutions)
+        tick = _ticker(progress, len(alphas) * len(resolutions))
+        reports = (_walk(spec, a, r, convention, tick) for a in alphas for r in resolutions)
         variants = [
             _Variant(r.alpha or Fraction(1), r.resolution or (0, 0), r.input[:-1], r.totals)
             for r in reports
@@ -259,10 +267,21 @@ def _walk(
     alpha: Fraction | float | int,
     resolution: int | tuple[int, int],
     convention: Convention,
+    tick: Callable[[], None],
 ) -> Report:
     """One variant; ``walk`` takes a float or an int as it reads (0.3 is 3/10) and checks
-    each value."""
-    return walk(spec, alpha=alpha, resolution=resolution, convention=convention)  # type: ignore[arg-type]
+    each value. ``tick`` is called once it is walked."""
+    report = walk(spec, alpha=alpha, resolution=resolution, convention=convention)  # type: ignore[arg-type]
+    tick()
+    return report
+
+
+def _ticker(progress: Callable[[int, int], None] | None, total: int) -> Callable[[], None]:
+    """A function that tells ``progress`` (done, ``total``) each time it is called."""
+    if progress is None:
+        return lambda: None
+    done = count(1)
+    return lambda: progress(next(done), total)
 
 
 # --- the fast path: A + R - 1 walks crossed into A x R variants (issue 15, item 6) --------
@@ -283,6 +302,7 @@ def _crossed(
     alphas: list[Fraction | float | int],
     resolutions: list[int | tuple[int, int]],
     convention: Convention,
+    tick: Callable[[], None],
 ) -> list[_Variant] | None:
     """Every variant's totals from the walks at (a0, r) for each resolution r and at (a, r0)
     for each alpha a, a0 and r0 the first of each; None where a check below fails, or a walk
@@ -315,8 +335,8 @@ def _crossed(
     a0, r0 = alphas[0], resolutions[0]
     try:
         # the order of the row path's first walks: every resolution at a0, then each alpha
-        at_a0 = [_walk(spec, a0, r, convention) for r in resolutions]
-        at_r0 = [at_a0[0], *(_walk(spec, a, r0, convention) for a in alphas[1:])]
+        at_a0 = [_walk(spec, a0, r, convention, tick) for r in resolutions]
+        at_r0 = [at_a0[0], *(_walk(spec, a, r0, convention, tick) for a in alphas[1:])]
     except ConvcostError:
         return None
     base = at_a0[0].rows

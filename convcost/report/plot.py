@@ -88,8 +88,9 @@ def network_figure(report: Report, view: View | None = None) -> Figure:
 def sweep_figure(sweep: Sweep) -> Figure:
     """MACs against params for every variant of ``sweep`` (log axes), one line per resolution
     through the alphas, each point labelled alpha/resolution (only the front's beyond
-    ``MAX_POINT_LABELS`` variants), and the Pareto front (``Sweep.pareto()``: the variants no
-    other has fewer-or-equal params and MACs than, fewer of one) ringed and joined. The
+    ``MAX_POINT_LABELS`` variants), and the Pareto front (``Sweep.pareto()``: the most params
+    for the MACs, no other variant having fewer-or-equal MACs and more-or-equal params,
+    strictly one) ringed and joined. The
     front's labels are bold, with SVG ids ``pareto-1``, ``pareto-2``, ... in front order."""
     figure = _figure(8.0, 6.0)
     axes = figure.subplots()
@@ -125,7 +126,7 @@ def sweep_figure(sweep: Sweep) -> Figure:
         markerfacecolor="none",
         linewidth=1.5,
         linestyle="--",
-        label=f"Pareto front ({len(front)})",
+        label=f"Pareto front: most params for the MACs ({len(front)})",
     )
     axes.set_xscale("log")
     axes.set_yscale("log")

@@ -43,7 +43,9 @@ DROP = (
     "flops",
     "input",
     "stride",
+    "params_ratio",  # compare: the exact ratios go before their percentages (CSV has both)
     "params_share",
+    "macs_ratio",
     "buffers",
     "macs_share",
     "layers",
@@ -53,8 +55,8 @@ DROP = (
     "sep_params",  # net --as: the units' MACs and saving are what it is asked for
     "std_params",
     "r_share",  # layer grids: R stays exact, its excess over 1/K^2 says how near it is
-    "standard_macs",
-    "separable_macs",
+    "std_macs",
+    "sep_macs",
 )
 # Columns cut with an ellipsis, and how far: to SOFT before any column is dropped, to HARD
 # after. A name keeps its end (``block17.project``'s last parts say the most), a source its
