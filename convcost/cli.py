@@ -9,8 +9,6 @@ only for symbolic answers), so that a start costs little more than importing typ
 (benchmarks/bench_startup.py).
 """
 
-from __future__ import annotations
-
 import codecs
 import contextlib
 import errno
@@ -30,10 +28,11 @@ from typer.core import TyperGroup
 from convcost import __version__, conventions, printable
 from convcost.conventions import ConventionName
 from convcost.errors import ConvcostError
-from convcost.formulas import FormulaKind
+from convcost.formulas import DType, FormulaKind
 from convcost.limits import (
     ALPHA_MAX,
     ALPHA_MIN,
+    MAX_BATCH,
     MAX_LIST_ITEMS,
     MAX_NAME,
     MAX_ROWS,
@@ -312,7 +311,7 @@ UnitsOption = Annotated[
 ]
 
 
-def _view(fmt: Format, all_rows: bool, depth: int | None, top: int | None) -> View | None:
+def _view(fmt: Format, all_rows: bool, depth: int | None, top: int | None) -> "View | None":
     """The rows a per-layer table shows: folded unless ``--all``, grouped by ``--depth``,
     the ``--top`` K. CSV and JSON always hold every row, so these flags are errors there."""
     from convcost.views import View
@@ -326,7 +325,7 @@ def _view(fmt: Format, all_rows: bool, depth: int | None, top: int | None) -> Vi
 
 
 def _layout(
-    fmt: Format, output: str | None, units: Units | None, view: View | None = None
+    fmt: Format, output: str | None, units: Units | None, view: "View | None" = None
 ) -> dict[str, Any]:
     """The ``layout`` keyword of a renderer for people; none for CSV and JSON.
 
@@ -373,6 +372,149 @@ def _count(flag: str, maximum: int = MAX_SIZE) -> Callable[[str], int]:
     0.28's. A default arrives as an int.
     """
     return lambda text: _positive(str(text), flag, maximum=maximum)
+
+
+# Issue 16: what bytes and times are counted for, shared by net --memory and --device. Left
+# out (None), fp32 and batch 1; a command without a use for them says so.
+DTypeOption = Annotated[
+    DType | None,
+    typer.Option(
+        "--dtype",
+        case_sensitive=False,
+        show_default=False,
+        help="Data type of weights and activations: fp32 (4 bytes a value, the default), "
+        "fp16 or bf16 (2), int8 (1).",
+    ),
+]
+BatchOption = Annotated[
+    int | None,
+    typer.Option(
+        "--batch",
+        parser=_count("--batch", MAX_BATCH),
+        metavar="N",
+        show_default=False,
+        help=f"Batch size, 1 (the default) to {MAX_BATCH:,}: N times the activations and "
+        "FLOPs; the weights are read once.",
+    ),
+]
+InPlaceOption = Annotated[
+    bool,
+    typer.Option(
+        "--in-place",
+        help="Activations and adds write into their input where nothing reads it later "
+        "(PyTorch's inplace=True, out += identity).",
+    ),
+]
+DeviceOption = Annotated[
+    str | None,
+    typer.Option(
+        "--device",
+        metavar="NAME|FILE",
+        help="Estimate times on a device: a shipped profile (convcost devices) or a YAML "
+        "profile of your own. Per row: FLOPs, bytes moved, FLOPs per byte, attainable "
+        "GFLOP/s, compute- or memory-bound, time (roofline). See --dtype, --batch.",
+    ),
+]
+MeasureOption = Annotated[
+    bool,
+    typer.Option(
+        "--measure",
+        help="Build the rows as PyTorch modules and time them on this machine's CPU (and "
+        "CUDA where PyTorch has it): each row alone and inside the whole network, median "
+        "of the runs; beside the --device prediction when given. Needs the measure extra: "
+        "pip install 'convcost[measure]'. See --threads, --batch.",
+    ),
+]
+ThreadsOption = Annotated[
+    int | None,
+    typer.Option(
+        "--threads",
+        parser=_count("--threads", 1024),
+        metavar="T",
+        show_default=False,
+        help="PyTorch's thread count for --measure and calibrate (torch.set_num_threads), "
+        "1 by default: on a small machine more threads can be much slower.",
+    ),
+]
+
+
+class Algo(str, Enum):
+    """``--algo``: how 3x3 stride-1 convolutions are computed (issue 16; analysis.winograd)."""
+
+    DIRECT = "direct"
+    WINOGRAD = "winograd"
+
+
+def _tile(text: str) -> int:
+    if text.strip() not in ("2", "4"):
+        raise _bad("--tile", f"expected 2 or 4, got {_clipped(text)}")
+    return int(text)
+
+
+AlgoOption = Annotated[
+    Algo,
+    typer.Option(
+        "--algo",
+        case_sensitive=False,
+        help="winograd: instead of the usual table, each 3x3 stride-1 dilation-1 "
+        "convolution's multiplications by Winograd's F(2x2,3x3) beside the direct ones, with "
+        "the transforms and the FLOPs ratio (CSV: the rows; net --totals: the totals).",
+    ),
+]
+TileOption = Annotated[
+    int | None,
+    typer.Option(
+        "--tile",
+        parser=_tile,
+        metavar="2|4",
+        show_default=False,
+        help="Winograd's output tile, with --algo winograd: 2 for F(2x2,3x3) (the default), "
+        "4 for F(4x4,3x3).",
+    ),
+]
+
+
+def _winograd_flags(algo: Algo, tile: int | None, *others: tuple[str, object]) -> None:
+    """--tile needs --algo winograd, whose tables replace the usual ones: the ``others``
+    (flag, value) that shape those do not go with it."""
+    if algo is Algo.DIRECT:
+        if tile is not None:
+            raise _bad("--tile", "picks Winograd's tile: add --algo winograd")
+        return
+    for flag, value in others:
+        if value not in (None, False):
+            raise _bad(flag, "does not go with --algo winograd, whose tables replace the others")
+
+
+def _winograd_text(
+    result: Any, fmt: Format, totals: bool | None, convention: Any, layout: dict[str, Any]
+) -> str:
+    """--algo winograd: the rows, then for ``net`` the network's totals, and the notes; a
+    CSV holds one table (the rows, or with --totals the totals), JSON all in one object.
+    ``totals`` is None for ``layer``, whose four kinds have no totals table."""
+    draw = renderer(fmt).table
+    notes = result.notes()
+    whole = [result.totals_table()] if fmt is not Format.CSV and totals is not None else []
+    if fmt is Format.CSV:
+        return str(draw(result.totals_table() if totals else result.table(), notes, convention))
+    if fmt is Format.JSON:
+        return str(draw(result.table(), notes, convention, more=whole))
+    if not whole:
+        return str(draw(result.table(), notes, convention, **layout))
+    rows = draw(result.table(), [], None, **layout)
+    return f"{rows}\n{draw(whole[0], notes, convention, **layout)}"
+
+
+def _winograd_layer(
+    comparison: Any, tile: int | None, fmt: Format, convention: Any, layout: dict[str, Any]
+) -> str:
+    """``layer --algo winograd``: the four kinds, direct and by Winograd."""
+    from convcost.analysis.winograd import layer_winograd
+
+    if comparison.symbolic or not isinstance(comparison.cout, int):
+        raise _bad("--algo", "winograd counts whole tiles: give --h, --w, --cin and --cout")
+    result = layer_winograd(comparison, tile or 2)
+    return _winograd_text(result, fmt, None, convention, layout)
 
 
 def parse_pair(text: str, flag: str, minimum: int = 1) -> tuple[int, int]:
@@ -774,6 +916,13 @@ def layer(
     bias: Annotated[
         bool, typer.Option("--bias/--no-bias", help="Give every convolution a bias.")
     ] = False,
+    algo: AlgoOption = Algo.DIRECT,
+    tile: TileOption = None,
+    device: DeviceOption = None,
+    dtype: DTypeOption = None,
+    batch: BatchOption = None,
+    measure: MeasureOption = False,
+    threads: ThreadsOption = None,
     units: UnitsOption = None,
     convention_name: ConventionOption = ConventionName.EXACT,
     fmt: FormatOption = None,
@@ -795,9 +944,19 @@ def layer(
     combinations (1,000 with a symbol left in). --plot draws R against Cout for each kernel,
     with 1/K^2.
 
+    With --device, the four kinds on that device (roofline: compute- or memory-bound, the
+    estimated time) and the predicted speedup of separable over standard beside R; --dtype
+    and --batch set what is moved and computed.
+
+    With --measure, the four kinds built in PyTorch and timed on this machine (separable as
+    its two layers run one after the other), and the measured speedup beside R and, with
+    --device, the predicted one; --threads sets PyTorch's threads (1).
+
     Example: convcost layer --k 3 --cin 256 --cout 256 --h 56 --w 56 --stride 2
     Example: convcost layer --k 3,5,7 --cout 16..1024*2 --cin 32 --h 56 --w 56
+    Example: convcost layer --k 3 --cin 256 --cout 256 --h 56 --w 56 --device jetson-nano
     """
+    _measure_ready(measure, threads, dtype)
     fmt = _format(fmt, output)
     layout = _layout(fmt, output, units)
     given: dict[str, list[Sequence[Any]]] = {
@@ -810,6 +969,7 @@ def layer(
         given[name] = [(None,)] if text is None else parse_counts(text, f"--{name}")
     pad = parse_padding(padding)
     convention = conventions.convention(convention_name)
+    _winograd_flags(algo, tile, ("--plot", plot))
     lengths = {name: sum(map(len, segments)) for name, segments in given.items()}
     from convcost.analysis.grid import MAX_CONFIGURATIONS, grid
     from convcost.analysis.separable import compare
@@ -822,12 +982,36 @@ def layer(
             raise _bad(f"--{name}", f"{counts} combinations is more than {MAX_CONFIGURATIONS:,}")
     if plot is not None and (size == 1 or cin is None or cout is None):
         raise _bad("--plot", "draws R over a grid: give --cin, --cout and a list (16..1024*2)")
+    if measure and (size != 1 or algo is Algo.WINOGRAD):
+        flag = "--algo" if algo is Algo.WINOGRAD else "--measure"
+        raise _bad(flag, "--measure times one layer, direct: give each dimension one value")
+    if device is None:
+        for flag, given_value in (("--dtype", dtype), ("--batch", batch)):
+            if given_value is not None and not measure:
+                raise _bad(flag, "sets what a device moves and computes; add --device")
+    elif size != 1:
+        raise _bad("--device", "times one layer: give one value for each dimension")
+    elif algo is Algo.WINOGRAD:
+        raise _bad("--device", "times the direct convolution; leave out --algo winograd")
     _plot_ready(plot, output, force)
     values = {name: [v for segment in given[name] for v in segment] for name in given}
+    if algo is Algo.WINOGRAD and size > 1:
+        raise _bad("--algo", "winograd counts one layer: give each flag one value, not a list")
     try:
         if size == 1:
             one = {name: value[0] for name, value in values.items()}
             result = compare(padding=pad, bias=bias, convention=convention, **one)  # type: ignore[arg-type]
+            if algo is Algo.WINOGRAD:
+                _emit(_winograd_layer(result, tile, fmt, convention, layout), output, force)
+                return
+            on = None if device is None else _on_device(result, device, dtype, batch)
+            if measure:
+                text = _layer_measured_text(result, on, threads, batch, fmt, convention, layout)
+                _emit(text, output, force)
+                return
+            if on is not None:
+                _emit(_layer_device_text(result, on, fmt, convention, layout), output, force)
+                return
             _emit(renderer(fmt).comparison(result, **layout), output, force)
             return
         sweep = grid(padding=pad, bias=bias, convention=convention, **values)  # type: ignore[arg-type]
@@ -973,6 +1157,23 @@ def net(
             "(CSV: only the units).",
         ),
     ] = None,
+    memory: Annotated[
+        bool,
+        typer.Option(
+            "--memory",
+            help="Bytes instead: each row's weights, inputs, output, traffic (their sum), "
+            "FLOPs per byte and the activation bytes live while it runs; the model size and "
+            "the peak (CSV: the rows; --totals: the totals). See --dtype, --batch, --in-place.",
+        ),
+    ] = False,
+    dtype: DTypeOption = None,
+    batch: BatchOption = None,
+    in_place: InPlaceOption = False,
+    device: DeviceOption = None,
+    algo: AlgoOption = Algo.DIRECT,
+    tile: TileOption = None,
+    measure: MeasureOption = False,
+    threads: ThreadsOption = None,
     units: UnitsOption = None,
     convention_name: ConventionOption = ConventionName.EXACT,
     fmt: FormatOption = None,
@@ -988,9 +1189,27 @@ def net(
     so each column sums to its total; --totals gives them as a CSV of their own. --plot
     draws each row's MACs and params as bars, coloured by layer type.
 
+    With --measure, every row built in PyTorch and timed on this machine, alone and inside
+    the whole network, beside the --device prediction when given.
+
     Example: convcost net mobilenet_v1 --alpha 0.75 --resolution 160 --by-type
     """
+    _measure_ready(measure, threads, dtype)
     fmt = _format(fmt, output)
+    _winograd_flags(
+        algo,
+        tile,
+        *{"--memory": memory, "--device": device, "--depth": depth, "--top": top}.items(),
+        *{"--by-type": by_type, "--terms": terms, "--as": rewrite_as, "--plot": plot}.items(),
+    )
+    if measure:
+        _measured_flags(
+            algo, totals, memory, in_place, depth, top, by_type, terms, rewrite_as, plot
+        )
+    elif device is None:
+        _memory_flags(memory, dtype, batch, in_place, depth, top, by_type, terms, rewrite_as, plot)
+    else:
+        _device_flags(memory, in_place, depth, top, by_type, terms, rewrite_as)
     view = _view(fmt, all_rows, depth, top)
     layout = _layout(fmt, output, units, view)
     if totals and fmt is not Format.CSV:
@@ -1016,6 +1235,35 @@ def net(
         _emit(chunks, output, force)
         return
     report = walk(loaded, variant, convention=convention)
+    if measure:
+        text = _measured_text(report, device, threads, batch, fmt, convention, layout)
+        _emit(text, output, force)
+        return
+    if algo is Algo.WINOGRAD:
+        from convcost.analysis.winograd import network_winograd
+
+        winograd = network_winograd(report, tile or 2)
+        _emit(_winograd_text(winograd, fmt, totals, convention, layout), output, force)
+        return
+    if device is not None:
+        from convcost.analysis.roofline import roofline
+
+        profile = _device(device)
+        try:
+            estimated = roofline(report, profile, (dtype or DType.FP32).value, batch or 1)
+        except ConvcostError as error:
+            if error.field == "--dtype":
+                raise _bad("--dtype", error.message) from None
+            raise
+        _plot(plot, force, lambda p: p.roofline_figure(estimated))
+        _emit(_device_text(estimated, fmt, totals, convention, layout), output, force)
+        return
+    if memory:
+        from convcost.analysis.memory import memory as memory_of
+
+        result = memory_of(report, dtype or DType.FP32, batch or 1, in_place)
+        _emit(_memory_text(result, fmt, totals, convention, layout), output, force)
+        return
     from convcost.views import COMPACT
 
     # The rows the table shows; CSV and JSON have no view, so the terminal's default.
@@ -1025,6 +1273,194 @@ def net(
     else:
         chunks = renderer(fmt).network_chunks(report, by_type=by_type, terms=terms, **layout)
     _emit(chunks, output, force)
+
+
+def _memory_flags(
+    memory: bool,
+    dtype: DType | None,
+    batch: int | None,
+    in_place: bool,
+    *others: object,
+) -> None:
+    """``net --memory`` shows every row in its own table: the views and the other tables of
+    ``net`` do not apply; without it (and without --device), --dtype, --batch and
+    --in-place have nothing to count."""
+    if not memory:
+        for flag, given in (("--dtype", dtype), ("--batch", batch)):
+            if given is not None:
+                raise _bad(flag, "goes with --memory or --device; add one")
+        if in_place:
+            raise _bad("--in-place", "goes with --memory; add it")
+        return
+    flags = ("--depth", "--top", "--by-type", "--terms", "--as", "--plot")
+    for flag, other in zip(flags, others, strict=True):
+        if other not in (None, False):
+            raise _bad(flag, "does not go with --memory, whose table has every row")
+
+
+def _device(device: str) -> Any:
+    """``--device``: a shipped profile by name, or a profile file."""
+    from convcost.devices import load_device
+
+    if not device.strip():
+        raise _bad("--device", "empty; give a profile file or a shipped name (convcost devices)")
+    return load_device(device)
+
+
+def _on_device(comparison: Any, device: str, dtype: DType | None, batch: int | None) -> Any:
+    """``layer --device``: the four kinds on the device; a layer left symbolic, or a data type
+    the device has no peak for, is a bad flag."""
+    from convcost.analysis.roofline import layer_roofline
+
+    profile = _device(device)
+    try:
+        return layer_roofline(comparison, profile, (dtype or DType.FP32).value, batch or 1)
+    except ConvcostError as error:
+        if error.field in ("--device", "--dtype"):
+            raise _bad(error.field, error.message) from None
+        raise
+
+
+def _layer_device_text(
+    comparison: Any, on: Any, fmt: Format, convention: Any, layout: dict[str, Any]
+) -> str:
+    """``layer --device``: for people, the comparison, the four kinds on the device and the
+    speedup beside R; CSV the kinds on the device; JSON those and the speedup."""
+    draw = renderer(fmt).table
+    if fmt is Format.CSV:
+        return str(draw(on.table(), [], convention))
+    if fmt is Format.JSON:
+        return str(draw(on.table(), [], convention, more=[on.speedup_table()]))
+    pieces = [renderer(fmt).comparison(comparison, **layout), draw(on.table(), [], None, **layout)]
+    pieces.append(draw(on.speedup_table(), [], None, **layout))
+    return "\n".join(pieces)
+
+
+def _device_flags(memory: bool, in_place: bool, *others: object) -> None:
+    """``net --device`` shows every row in its own table: --memory, --in-place and the views
+    and other tables of ``net`` do not go with it."""
+    flags = ("--memory", "--in-place", "--depth", "--top", "--by-type", "--terms", "--as")
+    for flag, other in zip(flags, (memory, in_place, *others), strict=True):
+        if other not in (None, False):
+            raise _bad(flag, "does not go with --device, whose table has every row")
+
+
+def _device_text(
+    result: Any, fmt: Format, totals: bool, convention: Any, layout: dict[str, Any]
+) -> str:
+    """``net --device``: the rows, then the network's time; a CSV holds one of the two
+    tables (the rows, or with --totals the totals), JSON both in one object."""
+    draw = renderer(fmt).table
+    if fmt is Format.CSV:
+        return str(draw(result.totals_table() if totals else result.table(), [], convention))
+    if fmt is Format.JSON:
+        return str(draw(result.table(), [], convention, more=[result.totals_table()]))
+    rows = draw(result.table(), [], None, **layout)
+    return f"{rows}\n{draw(result.totals_table(), [], convention, **layout)}"
+
+
+def _memory_text(
+    result: Any, fmt: Format, totals: bool, convention: Any, layout: dict[str, Any]
+) -> str:
+    """``net --memory``: the rows, then the totals and the definitions; a CSV holds one of
+    the two tables (the rows, or with --totals the totals), JSON both in one object."""
+    draw = renderer(fmt).table
+    notes = result.notes()
+    if fmt is Format.CSV:
+        return str(draw(result.totals_table() if totals else result.table(), notes, convention))
+    if fmt is Format.JSON:
+        return str(draw(result.table(), notes, convention, more=[result.totals_table()]))
+    rows = draw(result.table(), [], None, **layout)
+    return f"{rows}\n{draw(result.totals_table(), notes, convention, **layout)}"
+
+
+def _measure_ready(measure: bool, threads: int | None, dtype: DType | None) -> None:
+    """Before any work: --measure needs PyTorch (the measure extra) and times fp32;
+    --threads sets PyTorch's threads for it."""
+    if not measure:
+        if threads is not None:
+            raise _bad("--threads", "sets PyTorch's threads for --measure; add it")
+        return
+    from convcost.analysis.measure import INSTALL, torch_missing
+
+    if torch_missing():
+        raise ConvcostError(INSTALL.format("--measure"))
+    if dtype not in (None, DType.FP32):
+        raise _bad("--dtype", "--measure times fp32 only; leave out --dtype")
+
+
+def _measured_flags(algo: Algo, totals: bool, *others: object) -> None:
+    """``net --measure`` times every row in its own table: --algo winograd, --totals,
+    --memory, --in-place and the views and other tables of ``net`` do not go with it."""
+    flags = ("--memory", "--in-place", "--depth", "--top", "--by-type", "--terms", "--as")
+    pairs = [("--algo", algo is Algo.WINOGRAD), ("--totals", totals)]
+    for flag, other in [*pairs, *zip((*flags, "--plot"), others, strict=True)]:
+        if other not in (None, False):
+            raise _bad(flag, "does not go with --measure, whose table has every row")
+
+
+def _measured_text(
+    report: Any,
+    device: str | None,
+    threads: int | None,
+    batch: int | None,
+    fmt: Format,
+    convention: Any,
+    layout: dict[str, Any],
+) -> str:
+    """``net --measure``: each row's measured times, beside the --device prediction; one
+    table per PyTorch device (the CPU, and CUDA where PyTorch has it)."""
+    from convcost.analysis.measure import measure, torch_devices
+
+    predicted, name = None, ""
+    if device is not None:
+        from convcost.analysis.roofline import roofline
+
+        profile = _device(device)
+        predicted = [row.time for row in roofline(report, profile, "fp32", batch or 1).rows]
+        name = profile.name
+    draw = renderer(fmt).table
+    said = None if fmt in HUMAN_FORMATS else convention
+    tables = [
+        measure(report, threads=threads or 1, batch=batch or 1, device=on).table(predicted, name)
+        for on in torch_devices()
+    ]
+    if fmt is Format.JSON:
+        return str(draw(tables[0], [], said, more=tables[1:]))
+    if fmt is Format.CSV:
+        return str(draw(tables[0], [], said))
+    return "\n".join(str(draw(table, [], said, **layout)) for table in tables)
+
+
+def _layer_measured_text(
+    comparison: Any,
+    on: Any,
+    threads: int | None,
+    batch: int | None,
+    fmt: Format,
+    convention: Any,
+    layout: dict[str, Any],
+) -> str:
+    """``layer --measure``: the comparison, the kinds on the device (with --device), the
+    kinds measured here beside their prediction, and R, the predicted and the measured
+    speedup side by side; CSV the measured kinds, JSON those and the speedups."""
+    from convcost.analysis.measure import measure_layer
+
+    measured = measure_layer(comparison, threads=threads or 1, batch=batch or 1)
+    kinds = ("standard", "depthwise", "pointwise", "separable")
+    predicted = None if on is None else [on.row(kind).time for kind in kinds]
+    times = measured.table(predicted, "" if on is None else on.device.name)
+    speedups = measured.speedup_table(None if on is None else on.speedup)
+    draw = renderer(fmt).table
+    if fmt is Format.CSV:
+        return str(draw(times, [], convention))
+    if fmt is Format.JSON:
+        return str(draw(times, [], convention, more=[speedups]))
+    pieces = [renderer(fmt).comparison(comparison, **layout)]
+    if on is not None:
+        pieces.append(draw(on.table(), [], None, **layout))
+    pieces += [draw(times, [], None, **layout), draw(speedups, [], None, **layout)]
+    return "\n".join(pieces)
 
 
 def _rewritten(
@@ -1374,6 +1810,58 @@ def compare(
     # The convention once, under the last table.
     pieces = [draw(t, [], convention if t is tables[-1] else None, **layout) for t in tables]
     _emit("\n".join(pieces), output, force)
+
+
+@app.command()
+def devices(
+    units: UnitsOption = None,
+    fmt: FormatOption = None,
+    output: OutputOption = None,
+    force: ForceOption = False,
+) -> None:
+    """List the shipped device profiles: dense peaks per data type (GFLOP/s; int8 GOP/s),
+    DRAM bandwidth (GB/s), the ridge point at fp32 (FLOPs per byte) and what each is.
+
+    Each name works as --device of convcost net and layer; the sources of every figure are in
+    the profile's YAML (docs/hardware.md).
+
+    Example: convcost devices --format markdown
+    """
+    fmt = _format(fmt, output)
+    layout = _layout(fmt, output, units)
+    from convcost.analysis.roofline import devices_table
+    from convcost.devices import device_names, load_device
+
+    table = devices_table([load_device(name) for name in device_names()])
+    # no counts, so no convention to state (CSV and JSON take the default, which adds nothing)
+    said = None if fmt in HUMAN_FORMATS else conventions.EXACT
+    _emit(renderer(fmt).table(table, [], said, **layout), output, force)
+
+
+@app.command()
+def calibrate(
+    threads: ThreadsOption = None,
+    output: OutputOption = None,
+    force: ForceOption = False,
+) -> None:
+    """Fit a device profile named host to short micro-benchmarks on this machine, in PyTorch
+    at --threads threads (1): a GEMM (peak fp32), a large copy (bandwidth), a chain of tiny
+    ReLUs (the overhead of a row), and the layer kinds the zoo is made of at the stages of an
+    ImageNet network (each kind's fraction of the peak or the bandwidth). Prints the profile
+    as YAML, each value commented with how it was measured; --output saves it, for --device.
+    Takes a few seconds. Needs the measure extra: pip install 'convcost[measure]'.
+
+    Example: convcost calibrate -o host.yaml
+    """
+    from convcost.analysis.measure import INSTALL, torch_missing
+
+    if torch_missing():
+        raise ConvcostError(INSTALL.format("calibrate"))
+    if output is not None and output != "-" and not force and os.path.isfile(output):
+        raise _exists(output)
+    from convcost.analysis.calibrate import calibrate as calibrate_host
+
+    _emit(calibrate_host(threads or 1).text, output, force)
 
 
 @app.command()

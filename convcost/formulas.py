@@ -26,7 +26,7 @@ import math
 from collections.abc import Sequence
 from enum import Enum
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
     import sympy
@@ -372,6 +372,32 @@ def flops(macs: Count) -> Count:
     return 2 * macs
 
 
+# --- bytes (issue 16) -----------------------------------------------------------------------
+
+
+class DType(str, Enum):
+    """A data type of weights and activations (``--dtype``); ``size`` is its bytes per value:
+    IEEE 754 binary32 and binary16, bfloat16 (binary32's exponent, 7 mantissa bits), int8."""
+
+    FP32 = "fp32"
+    FP16 = "fp16"
+    BF16 = "bf16"
+    INT8 = "int8"
+
+    @property
+    def size(self) -> int:
+        return _DTYPE_SIZES[self.value]
+
+
+_DTYPE_SIZES = {"fp32": 4, "fp16": 2, "bf16": 2, "int8": 1}
+
+
+def tensor_bytes(elements: Count, size: Count, batch: Count = 1) -> Count:
+    """bytes = N x elements x dtype size: ``elements`` values of ``size`` bytes, per sample
+    of a batch of N."""
+    return batch * elements * size
+
+
 # --- the ratio R ----------------------------------------------------------------------------
 
 
@@ -388,6 +414,178 @@ def separable_ratio(cout: int, kh: int, kw: int) -> Fraction:
     ``separable_macs`` over ``conv_macs``; tests check the two agree.
     """
     return Fraction(kh * kw + cout, kh * kw * cout)
+
+
+# --- Winograd's minimal filtering (issue 16) -------------------------------------------------
+# Lavin & Gray, "Fast Algorithms for Convolutional Neural Networks" (CVPR 2016), section 4:
+# F(m, r) computes m outputs of an r-tap filter from n = m + r - 1 inputs with n
+# multiplications, Y = A^T [(G g) * (B^T d)] (* elementwise); nested, F(m x m, r x r) computes
+# an m x m output tile with n^2 multiplications, Y = A^T [(G g G^T) * (B^T d B)] A.
+
+Matrix = tuple[tuple[Fraction, ...], ...]
+
+
+def _matrix(*rows: tuple[int | Fraction, ...]) -> Matrix:
+    return tuple(tuple(Fraction(value) for value in row) for row in rows)
+
+
+class WinogradTransforms(NamedTuple):
+    """The transforms of F(m, r) (Lavin & Gray 2016, section 4.1 for F(2, 3), 4.2 for
+    F(4, 3)): ``bt`` = B^T (n x n) on the input tile d, ``g`` = G (n x r) on the filter,
+    ``at`` = A^T (m x n) on the elementwise product, n = m + r - 1."""
+
+    m: int
+    r: int
+    bt: Matrix
+    g: Matrix
+    at: Matrix
+
+    @property
+    def name(self) -> str:
+        """``F(2x2,3x3)``: the 2-D algorithm nesting F(m, r) with itself."""
+        return f"F({self.m}x{self.m},{self.r}x{self.r})"
+
+
+_HALF, _SIXTH = Fraction(1, 2), Fraction(1, 6)
+WINOGRAD = {
+    2: WinogradTransforms(
+        2,
+        3,
+        _matrix((1, 0, -1, 0), (0, 1, 1, 0), (0, -1, 1, 0), (0, 1, 0, -1)),
+        _matrix((1, 0, 0), (_HALF, _HALF, _HALF), (_HALF, -_HALF, _HALF), (0, 0, 1)),
+        _matrix((1, 1, 1, 0), (0, 1, -1, -1)),
+    ),
+    4: WinogradTransforms(
+        4,
+        3,
+        _matrix(
+            (4, 0, -5, 0, 1, 0),
+            (0, -4, -4, 1, 1, 0),
+            (0, 4, -4, -1, 1, 0),
+            (0, -2, -1, 2, 1, 0),
+            (0, 2, -1, -2, 1, 0),
+            (0, 4, 0, -5, 0, 1),
+        ),
+        _matrix(
+            (Fraction(1, 4), 0, 0),
+            (-_SIXTH, -_SIXTH, -_SIXTH),
+            (-_SIXTH, _SIXTH, -_SIXTH),
+            (Fraction(1, 24), Fraction(1, 12), _SIXTH),
+            (Fraction(1, 24), -Fraction(1, 12), _SIXTH),
+            (0, 0, 1),
+        ),
+        _matrix(
+            (1, 1, 1, 1, 1, 0),
+            (0, 1, -1, 2, -2, 0),
+            (0, 1, 1, 4, 4, 0),
+            (0, 1, -1, 8, -8, 1),
+        ),
+    ),
+}
+
+
+def winograd_1d(d: Sequence[Fraction | int], g: Sequence[Fraction | int], m: int) -> list[Fraction]:
+    """F(m, 3) on one tile: Y = A^T [(G g) * (B^T d)], m outputs of the correlation
+    y_i = sum_k d_(i+k) g_k from n = m + 2 inputs d and 3 taps g (Lavin & Gray 2016, eq. 5).
+    Exact with Fractions: the transforms are the rationals of :data:`WINOGRAD`."""
+    t = WINOGRAD[m]
+    u = [sum((c * x for c, x in zip(row, g, strict=True)), Fraction(0)) for row in t.g]
+    v = [sum((c * x for c, x in zip(row, d, strict=True)), Fraction(0)) for row in t.bt]
+    product = [a * b for a, b in zip(u, v, strict=True)]
+    return [sum((c * x for c, x in zip(row, product, strict=True)), Fraction(0)) for row in t.at]
+
+
+class TransformOps(NamedTuple):
+    """Operations of a transform: additions (or subtractions) and multiplications by a
+    constant other than 0 and +-1."""
+
+    adds: int
+    mults: int
+
+    @property
+    def total(self) -> int:
+        return self.adds + self.mults
+
+
+def transform_ops_1d(matrix: Matrix) -> TransformOps:
+    """One matrix-vector product ``matrix @ x`` evaluated naively: each output element adds
+    its row's nonzero terms (nonzeros - 1 additions) and multiplies the terms whose coefficient
+    is not +-1 (a -1 is a subtraction). A naive count: optimized kernels share subexpressions
+    between rows and do fewer (rows 2 and 3 of F(4, 3)'s B^T are (d_4 - 4 d_2) +- (d_3 - 4 d_1):
+    4 additions and 2 multiplications for both, not 6 and 4)."""
+    adds = sum(sum(1 for c in row if c) - 1 for row in matrix)
+    mults = sum(1 for row in matrix for c in row if c not in (0, 1, -1))
+    return TransformOps(adds, mults)
+
+
+def transform_ops_2d(matrix: Matrix) -> TransformOps:
+    """M X M^T for a p x q matrix M and a q x q tile X, as two 1-D passes: M on the q
+    columns of X, then on the p rows of M X: (q + p) x :func:`transform_ops_1d` (M).
+
+    B^T d B (n x n, input): 2n passes; A^T Y A (m x n, output): n + m; G g G^T (n x r,
+    filter): r + n. For F(2x2,3x3) this gives the well-known 32 additions of the input
+    transform and 24 of the output transform."""
+    rows, columns = len(matrix), len(matrix[0])
+    one = transform_ops_1d(matrix)
+    passes = columns + rows
+    return TransformOps(passes * one.adds, passes * one.mults)
+
+
+def winograd_tile_products(m: Count, r: Count = 3) -> Count:
+    """Multiplications per output tile of F(m x m, r x r), per (input channel of the group,
+    output channel): (m + r - 1)^2, 16 for F(2x2,3x3) and 36 for F(4x4,3x3) (Lavin & Gray
+    2016, section 4), against :func:`direct_tile_products`."""
+    return (m + r - 1) ** 2
+
+
+def direct_tile_products(m: Count, r: Count = 3) -> Count:
+    """Multiplications of a direct r x r convolution per m x m output tile and channel pair:
+    m^2 r^2, 36 for 2x2 and 144 for 4x4 tiles of a 3x3 filter."""
+    return m**2 * r**2
+
+
+def winograd_tiles(hout: Count, wout: Count, m: Count) -> Count:
+    """Output tiles of F(m x m, r x r): ceil(Hout/m) x ceil(Wout/m). A ragged edge (Hout or
+    Wout not a multiple of m) is computed as a whole tile, padded with zeros."""
+    return ceil_divide(hout, m) * ceil_divide(wout, m)
+
+
+def winograd_products(
+    hout: Count, wout: Count, cin: Count, cout: Count, m: Count, r: Count = 3, groups: Count = 1
+) -> Count:
+    """Multiplications of a grouped r x r, stride-1 convolution by F(m x m, r x r):
+    tiles x Cout x (Cin/G) x (m + r - 1)^2, each elementwise product summed over the group's
+    input channels as a MAC is (Lavin & Gray 2016, eq. 8). The direct count is
+    :func:`conv_macs` with Kh = Kw = r."""
+    pairs = conv_weights(cin, cout, 1, 1, groups)  # Cout x (Cin/G)
+    return winograd_tiles(hout, wout, m) * pairs * winograd_tile_products(m, r)
+
+
+def winograd_input_transform_ops(
+    hout: Count, wout: Count, cin: Count, transforms: WinogradTransforms
+) -> Count:
+    """Operations of the input transforms B^T d B: once per tile and input channel, shared by
+    the output channels of its group: tiles x Cin x (adds + mults of B^T d B)."""
+    per_tile = transform_ops_2d(transforms.bt).total
+    return winograd_tiles(hout, wout, transforms.m) * cin * per_tile
+
+
+def winograd_output_transform_ops(
+    hout: Count, wout: Count, cout: Count, transforms: WinogradTransforms
+) -> Count:
+    """Operations of the output transforms A^T Y A: once per tile and output channel, after
+    the sum over the group's input channels: tiles x Cout x (adds + mults of A^T Y A)."""
+    per_tile = transform_ops_2d(transforms.at).total
+    return winograd_tiles(hout, wout, transforms.m) * cout * per_tile
+
+
+def winograd_filter_transform_ops(
+    cin: Count, cout: Count, transforms: WinogradTransforms, groups: Count = 1
+) -> Count:
+    """Operations of the filter transforms G g G^T: once per (input channel of the group,
+    output channel) pair, Cout x (Cin/G) x (adds + mults of G g G^T). Done once, offline,
+    when the weights are loaded: not a cost of each inference."""
+    return conv_weights(cin, cout, 1, 1, groups) * transform_ops_2d(transforms.g).total
 
 
 # --- symbolic entry points (the only places that import sympy) -------------------------------

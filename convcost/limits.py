@@ -27,6 +27,7 @@ MAX_NAME = 200  # characters of a name written in a spec
 MAX_ROWS = 1_000_000  # primitive layers in one report
 MAX_PATH_NAME = 1_000  # characters of a layer's full name (its block path)
 MAX_NAME_CHARS = 50_000_000  # characters of all row names in one report
+MAX_BATCH = 2**16  # the batch N of a memory or latency figure (--batch)
 
 # --- the width multiplier (--alpha): papers use 0.25 to about 4 ---
 # A list flag (convcost sweep --alpha, convcost layer --cout): comma-separated items.

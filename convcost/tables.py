@@ -28,6 +28,7 @@ class Kind(enum.Enum):
     BYTES = "bytes"  # an exact int of bytes
     SHARE = "share"  # a Fraction of a whole: 1.91% for people, 0.019056 in CSV
     RATIO = "ratio"  # an exact Fraction: 265/2304 for people and machines
+    RATE = "rate"  # an exact Fraction of two quantities (FLOPs per byte): 9.81 for people
     SECONDS = "seconds"  # a float
     SHAPE = "shape"  # (H, W, C): 112x112x32, or [112, 112, 32] in JSON
     PAIR = "pair"  # (h, w) or None: 3x3, or [3, 3] in JSON
@@ -42,6 +43,7 @@ class Kind(enum.Enum):
             Kind.BYTES,
             Kind.SHARE,
             Kind.RATIO,
+            Kind.RATE,
             Kind.SECONDS,
         )
 

@@ -245,7 +245,7 @@ def test_flag_bounds_are_the_limits_not_a_copy() -> None:
         assert getattr(cli, name) is getattr(limits, name)
 
 
-COMMANDS = ["layer", "formula", "net", "zoo", "sweep", "compare", "schema"]
+COMMANDS = ["layer", "formula", "net", "zoo", "sweep", "compare", "devices", "calibrate", "schema"]
 
 
 @pytest.mark.parametrize("command", COMMANDS)

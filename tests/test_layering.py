@@ -35,15 +35,23 @@ ALLOWED: dict[str, set[str]] = {
     "spec.schema": _BELOW_SPEC | {"spec.catalogue"},
     "spec": _BELOW_SPEC | {"spec.catalogue", "spec.reader", "spec.schema", "spec.zoo"},
     "blocks": _BELOW_SPEC | {"spec"},
+    # device profiles are read as specs are: the spec package's reader, YAML tree and lookup
+    "devices": _BELOW_SPEC
+    | {"spec", "spec.reader", "spec.validators", "spec.yamltree", "spec.wording", "spec.zoo"},
     # views fold and group a report's rows: computing, not rendering
     "views": {"formulas", "layers"},
     "network": _BELOW_SPEC | {"spec", "blocks", "tables", "views"},
-    "analysis.*": _BELOW_SPEC | {"analysis.*", "spec", "blocks", "network", "tables", "views"},
+    "analysis.*": _BELOW_SPEC
+    | {"analysis.*", "spec", "blocks", "network", "tables", "views", "devices"},
+    # --measure builds rows as PyTorch modules (torch imported inside functions only)
+    "analysis.measure": _BELOW_SPEC | {"network", "tables"},
+    # calibrate measures micro-benchmark networks and reads back the host profile it writes
+    "analysis.calibrate": _BELOW_SPEC | {"analysis.*", "spec", "network", "tables", "devices"},
     # report renders tables: no analysis, no network at run time.
     "report.*": {"report.*", "conventions", "printable", "errors", "limits", "tables"},
     "cli": _BELOW_SPEC
     | _LEAVES
-    | {"__init__", "spec", "blocks", "network", "views", "analysis.*", "report.*"},
+    | {"__init__", "spec", "blocks", "network", "views", "devices", "analysis.*", "report.*"},
 }
 
 

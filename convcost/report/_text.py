@@ -142,6 +142,7 @@ HUMAN: dict[Kind, Callable[[Any], str]] = {
     Kind.BYTES: human,
     Kind.SHARE: percent,
     Kind.RATIO: fraction,
+    Kind.RATE: lambda value: "" if value is None else rate(value),
     Kind.SECONDS: lambda value: f"{value:.3g}",
     Kind.SHAPE: shape,
     Kind.PAIR: pair,
@@ -158,6 +159,12 @@ def hundredths(value: int, scale: int) -> str:
     scaled = round(Fraction(value, scale) * 100)
     sign, scaled = ("-", -scaled) if scaled < 0 else ("", scaled)
     return f"{sign}{scaled // 100:,}.{scaled % 100:02d}"
+
+
+def rate(value: Fraction) -> str:
+    """A quantity per another (FLOPs per byte) for people: ``9.81``, two decimals, rounded
+    half to even exactly; the exact Fraction is in CSV and JSON."""
+    return hundredths(value.numerator, value.denominator)
 
 
 def si(value: Any) -> str:

@@ -109,6 +109,7 @@ _CSV: dict[Kind, Callable[[Any], Any]] = {
     Kind.BYTES: _count,
     Kind.SHARE: _share,
     Kind.RATIO: str,
+    Kind.RATE: lambda value: "" if value is None else str(value),
     Kind.SECONDS: repr,
     Kind.SHAPE: _text.shape,
     Kind.PAIR: _text.pair,

@@ -98,6 +98,7 @@ _JSON: dict[Kind, Callable[[Any], Any]] = {
     Kind.BYTES: _count,
     Kind.SHARE: float,
     Kind.RATIO: _fraction,
+    Kind.RATE: lambda value: None if value is None else _fraction(value),
     Kind.SECONDS: float,
     Kind.SHAPE: _shape,
     Kind.PAIR: _pair,
@@ -204,14 +205,17 @@ def zoo(reports: Sequence[Report]) -> str:
     )
 
 
-def table(data: Table, notes: Sequence[str] = (), convention: Convention = EXACT) -> str:
+def table(
+    data: Table,
+    notes: Sequence[str] = (),
+    convention: Convention = EXACT,
+    *,
+    more: Sequence[Table] = (),
+) -> str:
     """``{"title": ..., <key>: [...one object per row...], "notes": [...], "convention":
-    {...}}``."""
-    return _dump(
-        {
-            "title": data.title,
-            data.key: list(_items(data)),
-            "notes": list(notes),
-            "convention": convention.describe(),
-        }
-    )
+    {...}}``; each of ``more`` under its own key, a record as one object (``net --memory``:
+    the totals)."""
+    described: dict[str, Any] = {"title": data.title, data.key: list(_items(data))}
+    for other in more:
+        described[other.key] = _record(other) if other.record else list(_items(other))
+    return _dump(described | {"notes": list(notes), "convention": convention.describe()})

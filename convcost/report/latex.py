@@ -195,6 +195,7 @@ def _writers(units: Units, named: Mapping[Any, Any]) -> dict[Kind, Callable[[Any
         Kind.BYTES: number,
         Kind.SHARE: lambda value: escape(_text.percent(value)),
         Kind.RATIO: lambda value: f"${_quotient(value)}$",
+        Kind.RATE: lambda value: "" if value is None else _text.rate(value),
         Kind.SECONDS: lambda value: f"{value:.3g}",
         Kind.SHAPE: shape,
         Kind.PAIR: _pair,

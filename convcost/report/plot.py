@@ -4,7 +4,8 @@ matplotlib is an optional extra (``pip install 'convcost[plot]'``), imported ins
 functions only. Figures use matplotlib's object API (``matplotlib.figure.Figure``), never
 pyplot or a global backend: ``savefig`` picks Agg for PNG and the SVG writer for SVG by the
 format alone. Each ``*_figure`` function takes a library object (a ``network.Report``, an
-``analysis.sweep.Sweep``, an ``analysis.compare.Versus``, an ``analysis.grid.LayerGrid``),
+``analysis.sweep.Sweep``, an ``analysis.compare.Versus``, an ``analysis.grid.LayerGrid``,
+an ``analysis.roofline.Roofline``),
 read by its attributes, as the other renderers read theirs; :func:`image` turns a figure into
 the bytes of a file, the same bytes for the same figure (no date, no software version).
 """
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
 
     from convcost.analysis.compare import Versus
     from convcost.analysis.grid import LayerGrid
+    from convcost.analysis.roofline import Roofline
     from convcost.analysis.sweep import Sweep
     from convcost.network import Report
     from convcost.views import View
@@ -217,6 +219,59 @@ def layer_grid_figure(grid: LayerGrid) -> Figure:
 
 
 # --- helpers ---------------------------------------------------------------------------------
+
+
+def roofline_figure(roofline: Roofline) -> Figure:
+    """The roofline of ``roofline.device`` at its data type, log-log: attainable FLOP/s against
+    arithmetic intensity (FLOPs per byte), the roof min(peak, intensity x bandwidth) drawn
+    from the device's peak and bandwidth, the ridge marked, and each row with FLOPs a point
+    coloured by its row kind. Rows without FLOPs (norms, activations, adds) have no place on a
+    log axis of FLOP/s: the title counts them."""
+    # (intensity, attainable FLOP/s, kind) of each row with FLOPs
+    points = [
+        (float(row.intensity), float(row.attainable), row.kind)
+        for row in roofline.rows
+        if row.intensity is not None and row.attainable is not None
+    ]
+    left_out = len(roofline.rows) - len(points)
+    device, dtype = roofline.device, roofline.dtype
+    peak, bandwidth = float(device.peak(dtype)), float(device.bandwidth)
+    ridge = peak / bandwidth
+    intensities = [x for x, _, _ in points] or [ridge]
+    low = min(min(intensities), ridge) / 4
+    high = max(max(intensities), ridge) * 4
+    figure = _figure(8.0, 6.0)
+    axes = figure.subplots()
+    axes.set_xscale("log")
+    axes.set_yscale("log")
+    axes.plot(
+        [low, ridge, high], [low * bandwidth, peak, peak], color="black", linewidth=1.5, gid="roof"
+    )
+    axes.axvline(ridge, color="grey", linestyle=":", linewidth=1)
+    axes.annotate(f"ridge {ridge:.3g} FLOPs/byte", (ridge, peak), xytext=(4, -12),
+                  textcoords="offset points", fontsize=8)  # fmt: skip
+    colours = _colours(kind for _, _, kind in points)
+    for kind, colour in colours.items():
+        mine = [(x, y) for x, y, of in points if of == kind]
+        axes.scatter(
+            [x for x, _ in mine],
+            [y for _, y in mine],
+            color=colour,
+            s=18,
+            label=kind,
+            zorder=3,
+        )
+    axes.set_xlabel("arithmetic intensity (FLOPs per byte moved)")
+    axes.set_ylabel("attainable FLOP/s")
+    _engineering(axes.yaxis, log=True)
+    axes.grid(which="both", linewidth=0.4, alpha=0.5)
+    axes.legend(fontsize=8, frameon=False, loc="lower right")
+    skipped = f"; {left_out} rows without FLOPs not drawn" if left_out else ""
+    figure.suptitle(
+        f"{roofline.network} on {device.name} ({dtype}, batch {roofline.batch}){skipped}",
+        fontsize=10,
+    )
+    return figure
 
 
 def _figure(width: float, height: float) -> Figure:

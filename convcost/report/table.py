@@ -38,10 +38,14 @@ if TYPE_CHECKING:
 # 2 x MACs, a layer's input is the previous row's output). A bar draws the MACs beside it:
 # it goes before anything but the kernel (issue 15, item 5).
 DROP = (
+    "description",  # convcost devices: the name says which; the YAML file says the rest
+    "int8",  # convcost devices: fp32 and fp16 first, the ridge is fp32's
+    "bf16",
     "kernel",
     "macs_bar",
     "flops",
     "input",
+    "inputs",  # net --memory: traffic - weights - output
     "stride",
     "params_ratio",  # compare: the exact ratios go before their percentages (CSV has both)
     "params_share",
@@ -51,12 +55,17 @@ DROP = (
     "layers",
     "type",
     "category",
+    "weights",  # net --memory: their sum is the model size, in the totals
     "output",
+    "tiles",  # --algo winograd: the multiplications say what the tiles cost, and the
+    "transforms",  # FLOPs ratio counts the transforms in
     "sep_params",  # net --as: the units' MACs and saving are what it is asked for
     "std_params",
     "r_share",  # layer grids: R stays exact, its excess over 1/K^2 says how near it is
     "std_macs",
     "sep_macs",
+    "gflops",  # --device: the bound and the time say the most
+    "kind",
 )
 # Columns cut with an ellipsis, and how far: to SOFT before any column is dropped, to HARD
 # after. A name keeps its end (``block17.project``'s last parts say the most), a source its
@@ -269,7 +278,8 @@ def table(
 ) -> str:
     """Any one table: its title, the table, the notes, and what the counts mean (left out
     with ``convention=None``, for a table that another one's note already covers)."""
-    lines = [text(data.title, layout, indent="")] if data.title else []
+    # A record's title heads its first column (_text.grid): not said twice.
+    lines = [text(data.title, layout, indent="")] if data.title and not data.record else []
     lines += draw(_text.grid(data, layout.units, _bar(layout)), layout)
     said = [] if convention is None else [_text.convention_note(convention)]
     lines += (text(note, layout) for note in [*notes, *said])

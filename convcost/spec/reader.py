@@ -107,6 +107,12 @@ def _decode(data: bytes, shown: str) -> str:
         ) from None
 
 
+def read_text(path: str | os.PathLike[str], shown: str) -> str:
+    """The UTF-8 text of the regular file at ``path``, read as specs are (bounded, never
+    waiting on a pipe); device profiles (``convcost.devices``) are read through it too."""
+    return _read(Path(path), shown)
+
+
 def load(path: str | os.PathLike[str], *, shown: str | None = None) -> Spec:
     """Read and validate the spec at ``path``; ``shown`` is the path used in messages."""
     shown = shown if shown is not None else str(path)

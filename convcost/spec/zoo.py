@@ -31,26 +31,32 @@ def resolve(spec: str) -> tuple[Path, str]:
     any form (a file, a broken or looping symbolic link, a pipe, a folder). Only a bare name
     that is nowhere on disk (``mobilenet_v1``, ``mobilenet_v1.yaml``) is looked up among the
     shipped specs, from any folder. Never a guess: a path that is missing is an error, not
-    the shipped spec of the same name.
+    the shipped spec of that name.
     """
+    return find(spec, _zoo_dir(), "spec")
+
+
+def find(spec: str, folder: Path, what: str) -> tuple[Path, str]:
+    """:func:`resolve` for the YAML files shipped in ``folder`` (the zoo's specs, or
+    ``configs/devices``), ``what`` naming one in messages (``spec``, ``device``)."""
     if not isinstance(spec, str):  # a library caller's None or bytes: say so, not TypeError
         raise ConvcostError(
-            f"expected a path or the name of a shipped spec, got {type(spec).__name__}",
-            field="spec",
+            f"expected a path or the name of a shipped {what}, got {type(spec).__name__}",
+            field=what,
         )
     path = Path(spec)
     if _on_disk(spec):
         return path, spec
     stem = path.name.removesuffix(".yaml").removesuffix(".yml")
-    known = (_zoo_dir() / f"{stem}.yaml").is_file()
+    known = (folder / f"{stem}.yaml").is_file()
     if _has_folder(spec):
-        fix = f"; for the shipped spec of that name, type {stem}" if known else ""
+        fix = f"; for the shipped {what} of that name, type {stem}" if known else ""
         raise ConvcostError(f"no such file{fix}", path=spec)
     if known:
-        return shipped(stem)
-    names = zoo_names()
+        return folder / f"{stem}.yaml", f"{stem}.yaml"
+    names = sorted(p.stem for p in folder.glob("*.yaml"))
     raise ConvcostError(
-        f"no such file, and no shipped spec of that name"
+        f"no such file, and no shipped {what} of that name"
         f"{suggest(stem, names)} (shipped: {', '.join(names)})",
         path=spec,
     )
