@@ -11,7 +11,7 @@ on a shared machine; each row timed inside the runs) and predicts it with the ro
 ``host``. Prints Markdown: per network the
 measured and predicted milliseconds, the error (predicted / measured - 1) and the median of
 the per-row errors; then the error by row kind over all networks. docs/hardware.md
-("Measured on this machine") quotes one run. The goal (issue 16): every network within 25%.
+("Measured on this machine") quotes two runs. The goal (issue 16): every network within 25%.
 """
 
 from __future__ import annotations

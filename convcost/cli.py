@@ -1845,8 +1845,8 @@ def calibrate(
     force: ForceOption = False,
 ) -> None:
     """Fit a device profile named host to short micro-benchmarks on this machine, in PyTorch
-    at --threads threads (1): a GEMM (peak fp32), a large copy (bandwidth), a chain of tiny
-    ReLUs (the overhead of a row), and the layer kinds the zoo is made of at the stages of an
+    at --threads threads (1): a GEMM (peak fp32), a large copy (bandwidth), the layer kinds the
+    zoo is made of on 2x2 and 4x4 maps (each kind's overhead per row) and at the stages of an
     ImageNet network (each kind's fraction of the peak or the bandwidth). Prints the profile
     as YAML, each value commented with how it was measured; --output saves it, for --device.
     Takes a few seconds. Needs the measure extra: pip install 'convcost[measure]'.

@@ -7,9 +7,11 @@ for their sources)::
     description: NVIDIA Jetson Nano (4 GB), 128 Maxwell CUDA cores at 921.6 MHz
     peak_gflops: {fp32: 235.9, fp16: 471.9}   # dense peak, FLOP/s / 1e9 (int8: GOP/s)
     bandwidth_gbs: 25.6                      # DRAM bandwidth, bytes/s / 1e9
-    overhead_us: 0                           # optional: fixed time per row, microseconds
+    overhead_us: 0                           # optional: fixed time per row, microseconds:
+                                             # a number (every kind) or {depthwise: 80, ...}
     efficiency: {depthwise: 0.25}            # optional: fraction of the peak, per row kind
     memory_efficiency: {elementwise: 0.8}    # optional: fraction of the bandwidth
+    weight_efficiency: {conv: 0.15}          # optional: the same for a row's weights alone
     sparse_gflops: {fp16: 943.8}             # optional, documentation only: never used
 
 Every number is read exactly from its text (``235.9`` is ``Fraction(2359, 10)``), never
@@ -45,6 +47,7 @@ ROW_KINDS = (
     "conv_transpose",
     "linear",
     "pool",
+    "global_pool",
     "elementwise",
 )
 GIGA = 10**9
@@ -61,6 +64,7 @@ _FIELDS = (
     "overhead_us",
     "efficiency",
     "memory_efficiency",
+    "weight_efficiency",
     "sparse_gflops",
 )
 _REQUIRED = ("name", "description", "peak_gflops", "bandwidth_gbs")
@@ -69,17 +73,21 @@ _REQUIRED = ("name", "description", "peak_gflops", "bandwidth_gbs")
 @dataclass(frozen=True, slots=True)
 class Device:
     """One device: dense peaks per data type (GFLOP/s; GOP/s for int8), DRAM bandwidth
-    (GB/s), a fixed overhead per row (us) and the fractions of peak and bandwidth each row kind
-    attains (1 where not given: a datasheet profile is a pure roofline). All exact."""
+    (GB/s), a fixed overhead per row (us: one number for every row kind, or one per kind, 0
+    for a kind not named) and the fractions of peak and bandwidth each row kind attains (1
+    where not given: a datasheet profile is a pure roofline). All exact."""
 
     name: str
     description: str
     peak_gflops: Mapping[str, Fraction]
     bandwidth_gbs: Fraction
-    overhead_us: Fraction = Fraction(0)
+    overhead_us: Fraction | Mapping[str, Fraction] = Fraction(0)
     efficiency: Mapping[str, Fraction] = field(default_factory=dict)
     memory_efficiency: Mapping[str, Fraction] = field(default_factory=dict)
     sparse_gflops: Mapping[str, Fraction] = field(default_factory=dict)
+    # the fraction of the bandwidth at which a row reads its weights, where it differs from
+    # memory_efficiency (a CPU library that repacks a convolution's weights on every call)
+    weight_efficiency: Mapping[str, Fraction] = field(default_factory=dict)
 
     def peak(self, dtype: str) -> Fraction:
         """The dense peak at ``dtype`` in FLOP/s; an error naming --dtype and the data types
@@ -96,10 +104,12 @@ class Device:
         """DRAM bandwidth in bytes/s."""
         return self.bandwidth_gbs * GIGA
 
-    @property
-    def overhead(self) -> Fraction:
-        """The fixed time of a row in seconds."""
-        return self.overhead_us * MICRO
+    def overhead(self, kind: str) -> Fraction:
+        """The fixed time of a row of ``kind`` in seconds: ``overhead_us``, or its entry for
+        ``kind`` where it is a mapping (0 where the kind has none)."""
+        if isinstance(self.overhead_us, Fraction):
+            return self.overhead_us * MICRO
+        return self.overhead_us.get(kind, Fraction(0)) * MICRO
 
     def compute_rate(self, dtype: str, kind: str) -> Fraction:
         """FLOP/s a row of ``kind`` attains at most: peak x efficiency[kind]."""
@@ -108,6 +118,13 @@ class Device:
     def memory_rate(self, kind: str) -> Fraction:
         """Bytes/s a row of ``kind`` moves at most: bandwidth x memory_efficiency[kind]."""
         return self.bandwidth * self.memory_efficiency.get(kind, Fraction(1))
+
+    def weight_rate(self, kind: str) -> Fraction:
+        """Bytes/s at which a row of ``kind`` reads its weights: bandwidth x
+        weight_efficiency[kind], its memory_efficiency where the profile gives none."""
+        if kind in self.weight_efficiency:
+            return self.bandwidth * self.weight_efficiency[kind]
+        return self.memory_rate(kind)
 
     def ridge(self, dtype: str, kind: str = "conv") -> Fraction:
         """The ridge point in FLOPs per byte: compute_rate / memory_rate (Williams et al.
@@ -185,6 +202,9 @@ def loads_device(text: str, *, path: str | None = None) -> Device:
         sparse_gflops=_mapping(
             values.get("sparse_gflops"), ctx, "sparse_gflops", DTYPES, _positive
         ),
+        weight_efficiency=_mapping(
+            values.get("weight_efficiency"), ctx, "weight_efficiency", ROW_KINDS, _fraction
+        ),
     )
 
 
@@ -233,12 +253,28 @@ def _shown(value: Fraction) -> str:
     return str(value.numerator) if value.denominator == 1 else f"{float(value):g}"
 
 
-def _overhead(node: Y.Node | None, ctx: V.Context) -> Fraction:
+def _overhead(node: Y.Node | None, ctx: V.Context) -> Fraction | dict[str, Fraction]:
+    """``overhead_us``: a number of microseconds (every row kind), or a mapping of row kinds
+    to microseconds; each 0 or more."""
     if node is None:
         return Fraction(0)
+    if isinstance(node, Y.Mapping):
+        return _mapping(node, ctx, "overhead_us", ROW_KINDS, _time)
+    if not isinstance(node, Y.Scalar):
+        raise ctx.error(
+            f"expected microseconds (a number, or a mapping such as {{depthwise: 80}}), got "
+            f"{V.describe(node)}",
+            node,
+            field="overhead_us",
+        )
+    return _time(node, ctx, "overhead_us")
+
+
+def _time(node: Y.Node, ctx: V.Context, name: str) -> Fraction:
+    """A time: 0 or more."""
     if isinstance(node, Y.Scalar) and not node.style and node.value.strip() in ("0", "0.0"):
         return Fraction(0)
-    return _positive(node, ctx, "overhead_us")
+    return _positive(node, ctx, name)
 
 
 def _mapping(

@@ -123,7 +123,62 @@ def test_a_users_own_profile_with_efficiencies() -> None:
         {"depthwise": Fraction(1, 4)},
         {"elementwise": Fraction(4, 5)},
     )
-    assert device.overhead == Fraction(5, 10**6)
+    assert device.overhead("conv") == device.overhead("depthwise") == Fraction(5, 10**6)
     # the ridge of a depthwise row: 100e9 x 0.25 / 10e9 = 2.5 FLOPs per byte
     assert device.ridge("fp32", "depthwise") == Fraction(5, 2)
     assert device.ridge("fp32", "elementwise") == Fraction(100, 8)
+
+
+def test_an_overhead_per_row_kind() -> None:
+    """overhead_us: a number is every kind's; a mapping gives each kind its own, 0 for a kind
+    it does not name."""
+    base = "name: d\ndescription: d\npeak_gflops: {fp32: 100}\nbandwidth_gbs: 10\n"
+    device = loads_device(base + "overhead_us: {depthwise: 80, elementwise: 2.5, pool: 0}\n")
+    assert device.overhead_us == {
+        "depthwise": Fraction(80),
+        "elementwise": Fraction(5, 2),
+        "pool": Fraction(0),
+    }
+    assert device.overhead("depthwise") == Fraction(80, 10**6)
+    assert device.overhead("elementwise") == Fraction(25, 10**7)
+    assert device.overhead("pool") == device.overhead("conv") == 0
+    assert loads_device(base + "overhead_us: 0\n").overhead("linear") == 0
+
+
+def test_a_weight_efficiency_per_row_kind() -> None:
+    base = "name: d\ndescription: d\npeak_gflops: {fp32: 100}\nbandwidth_gbs: 10\n"
+    device = loads_device(base + "memory_efficiency: {conv: 0.5}\nweight_efficiency: {conv: 0.2}\n")
+    assert device.weight_efficiency == {"conv": Fraction(1, 5)}
+    assert device.weight_rate("conv") == 2 * 10**9  # 10 GB/s x 0.2
+    assert device.weight_rate("linear") == device.memory_rate("linear") == 10 * 10**9
+    with pytest.raises(ConvcostError) as caught:
+        loads_device(base + "weight_efficiency: {conv: 2}\n", path="d.yaml")
+    assert str(caught.value) == (
+        "d.yaml:5: weight_efficiency.conv: an efficiency is more than 0 and at most 1, got 2"
+    )
+
+
+@pytest.mark.parametrize(
+    ("overhead", "message"),
+    [
+        (
+            "{dephwise: 80}",
+            "overhead_us.dephwise: unknown row kind; did you mean 'depthwise'? (known: conv, "
+            "pointwise, depthwise, grouped, conv_transpose, linear, pool, global_pool, "
+            "elementwise)",
+        ),
+        ("{conv: -3}", "overhead_us.conv: must be positive, got -3"),
+        ("{conv: fast}", "overhead_us.conv: expected a number, got 'fast' (a string)"),
+        (
+            "[1, 2]",
+            "overhead_us: expected microseconds (a number, or a mapping such as "
+            "{depthwise: 80}), got a list of 2",
+        ),
+        ("-3", "overhead_us: must be positive, got -3"),
+    ],
+)
+def test_a_bad_overhead_is_one_line_naming_the_field(overhead: str, message: str) -> None:
+    text = "name: d\ndescription: d\npeak_gflops: {fp32: 100}\nbandwidth_gbs: 10\n"
+    with pytest.raises(ConvcostError) as caught:
+        loads_device(text + f"overhead_us: {overhead}\n", path="d.yaml")
+    assert str(caught.value) == f"d.yaml:5: {message}"

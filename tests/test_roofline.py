@@ -58,6 +58,39 @@ def test_overhead_and_efficiencies() -> None:
     assert (view.time, view.bound, view.attainable) == (Fraction(5, 10**6), "none", None)
 
 
+def test_an_overhead_per_row_kind() -> None:
+    device = loads_device(
+        "name: d\ndescription: d\npeak_gflops: {fp32: 100}\nbandwidth_gbs: 10\n"
+        "overhead_us: {depthwise: 80, elementwise: 4}\n"
+    )
+    # depthwise: 2e6 FLOPs / 100e9 = 20 us; 1e6 B / 10e9 = 100 us; 80 + 100 = 180 us
+    dw = estimate("dw", "depthwise", 2 * 10**6, 10**6, device, "fp32")
+    assert (dw.compute_time, dw.memory_time) == (Fraction(20, 10**6), Fraction(100, 10**6))
+    assert dw.time == Fraction(180, 10**6) and dw.bound == "memory"
+    # the attainable rate leaves the overhead out: 2e6 FLOPs / 100 us = 20 GFLOP/s
+    assert dw.attainable == 20 * 10**9
+    # elementwise: 4 us + 1e5 B / 10e9 = 4 + 10 = 14 us; a view: the overhead alone
+    assert estimate("relu", "elementwise", 0, 10**5, device, "fp32").time == Fraction(14, 10**6)
+    assert estimate("flatten", "elementwise", 0, 0, device, "fp32").time == Fraction(4, 10**6)
+    # a kind the mapping does not name has none: conv 1e9 FLOPs / 100e9 = 10 ms, no more
+    assert estimate("c", "conv", 10**9, 10**6, device, "fp32").time == Fraction(1, 100)
+
+
+def test_weights_at_their_own_rate() -> None:
+    device = loads_device(
+        "name: d\ndescription: d\npeak_gflops: {fp32: 100}\nbandwidth_gbs: 10\n"
+        "memory_efficiency: {pointwise: 0.5}\nweight_efficiency: {pointwise: 0.2}\n"
+    )
+    # 4e6 B of weights at 10e9 x 0.2 = 2 ms; the other 1e6 B at 10e9 x 0.5 = 0.2 ms;
+    # compute 1e6 FLOPs / 100e9 = 10 us: memory-bound, 2.2 ms
+    row = estimate("pw", "pointwise", 10**6, 5 * 10**6, device, "fp32", 4 * 10**6)
+    assert row.memory_time == Fraction(2, 1000) + Fraction(2, 10_000)
+    assert (row.time, row.bound) == (Fraction(22, 10_000), "memory")
+    # no weight_efficiency for a kind: its weights move at its memory_efficiency (1 here)
+    fc = estimate("fc", "linear", 0, 5 * 10**6, device, "fp32", 4 * 10**6)
+    assert fc.memory_time == Fraction(5 * 10**6, 10 * 10**9)
+
+
 def test_mobilenet_v1_on_jetson_nano() -> None:
     """The must-show check: at batch 1, fp32, every depthwise row of mobilenet_v1 is
     memory-bound and every pointwise row compute-bound on a Jetson Nano (ridge 9.216).
@@ -103,7 +136,8 @@ def test_mobilenet_v1_on_jetson_nano() -> None:
 def test_row_kinds() -> None:
     rows = {row.name: row_kind(row) for row in walk(spec.load("resnet18")).rows}
     assert rows["conv1"] == "conv"
-    assert rows["pool1"] == rows["pool2"] == "pool"
+    # the stem's 3x3 max pool; the head's global average pool, a kind of its own
+    assert (rows["pool1"], rows["pool2"]) == ("pool", "global_pool")
     assert rows["conv2_x.1.conv1"] == "conv"
     assert rows["fc1"] == "linear"
     assert rows["conv2_x.1.add"] == rows["conv1.bn"] == "elementwise"

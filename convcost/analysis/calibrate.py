@@ -6,24 +6,30 @@ them here, at the thread count the measurements will use (PyTorch, :mod:`.measur
 
 - peak fp32: a square GEMM (``torch.mm``, 2n^3 FLOPs);
 - bandwidth: a large copy (``dst.copy_(src)``: 2 x its bytes moved);
-- overhead: the median row of a chain of 3x3 convolutions with BatchNorm and ReLU (the rows
-  networks are mostly made of) on 4x4x8 values, timed row by row as a network runs: what a
-  row costs that does almost nothing (Python, dispatch, allocation);
+- overhead, per row kind: the median time of the kind's rows in small networks of every kind
+  on maps of 2x2 and 4x4 with 32 and 64 channels: what a row costs that does almost nothing
+  (Python, dispatch, allocation, a library's set-up), tens of microseconds for a depthwise
+  convolution and a few for a ReLU;
 - per row kind: small networks of the kinds the zoo is made of (a 3x3 convolution, a
   depthwise and a pointwise one, a grouped one, a transposed one, BatchNorm and ReLU, a max
   pool, global pooling and a fully connected layer) at the stages of an ImageNet network
   (112x112x64 down to 7x7x1024), fully connected layers of 32 MiB and 8 MiB of weights, and
-  BatchNorm, ReLU and a max pool on 224x224x128 (25 MB, from DRAM), each row timed inside its
-  network's runs, as
-  :func:`.measure.measure` times a network's rows. A kind's FLOPs and bytes are
-  :mod:`.memory`'s, the roofline's own.
+  a max pool on 224x224x128 (25 MB, from DRAM), each row timed inside its network's runs,
+  as :func:`.measure.measure` times a network's rows. A kind's FLOPs and bytes are
+  :mod:`.memory`'s, the roofline's own;
+- the weights of a compute kind: the same networks on 2x2 and 4x4 maps of 256 and 512
+  channels, where a convolution does little arithmetic on many weights (the last stages of a
+  network for 32x32 images) and runs at the rate PyTorch reads (and repacks) its weights, a
+  fifth of the bandwidth or less.
 
-The fit, per kind over its rows (``t`` a row's time less the overhead): a compute kind
+The fit, per kind over its rows (``t`` a row's time less its kind's overhead): a compute kind
 (``conv``, ``pointwise``, ``grouped``, ``conv_transpose``) gets efficiency = median(FLOPs /
-t) / peak, a memory kind (``depthwise``, ``pool``, ``elementwise``, ``linear``) gets
-memory_efficiency = (sum bytes / sum t) / bandwidth (:func:`_fit` says why each). Where a
-kind beats the GEMM or the copy (a small layer runs from cache), the peak or the bandwidth is
-raised to what it attained, so that every efficiency is at most 1.
+t) / peak over the stages, and weight_efficiency = (sum weight bytes / sum t) / bandwidth
+over the weights networks; a memory kind (``depthwise``, ``pool``, ``global_pool``,
+``elementwise``, ``linear``) gets memory_efficiency = (sum bytes / sum t) / bandwidth over
+the stages (:func:`_fit` says why each). Where a kind beats the GEMM or the copy (a small
+layer runs from cache), the peak or the bandwidth is raised to what it attained, so that
+every efficiency is at most 1.
 """
 
 from __future__ import annotations
@@ -44,18 +50,22 @@ from convcost.devices import Device, loads_device
 from convcost.network import walk
 
 COMPUTE_KINDS = ("conv", "pointwise", "grouped", "conv_transpose")
-MEMORY_KINDS = ("depthwise", "pool", "elementwise", "linear")
+MEMORY_KINDS = ("depthwise", "pool", "global_pool", "elementwise", "linear")
 GEMM_N = 1024
 COPY_BYTES = 64 * 2**20
 # The stages of an ImageNet network: (H, W, C) from the stem to the last stage, at the widths
 # of ResNet-50's bottlenecks and MobileNets' expanded layers.
 STAGES = ((112, 112, 64), (56, 56, 128), (28, 28, 256), (14, 14, 512), (7, 7, 1024))
-OVERHEAD_BLOCKS = 12
+# Maps on which a row does almost nothing: its time is its kind's overhead.
+TINY = ((2, 2, 32), (4, 4, 32), (2, 2, 64), (4, 4, 64))
+# Maps on which a convolution reads many weights for little arithmetic.
+WEIGHTS = ((2, 2, 256), (4, 4, 256), (2, 2, 512), (4, 4, 512))
 NANOSECOND = M.NANOSECOND
 
 
-def _stage_spec(h: int, w: int, c: int) -> str:
-    """One stage's micro-benchmark network: each kind at (H, W, C) (module docstring)."""
+def _stage_spec(h: int, w: int, c: int, classes: int = 1000) -> str:
+    """One stage's micro-benchmark network: each kind at (H, W, C) (module docstring), the
+    fully connected layer to ``classes``."""
     return f"""\
 name: stage_{h}x{w}x{c}
 input: [{h}, {w}, {c}]
@@ -67,7 +77,7 @@ layers:
   - maxpool: {{k: 2}}
   - conv_transpose: {{c: {c}, k: 2, s: 2, bn: false, act: none}}
   - global_avgpool: {{}}
-  - fc: {{c: 1000}}
+  - fc: {{c: {classes}}}
 """
 
 
@@ -82,22 +92,15 @@ layers:
 """
 
 
-# Activations of several MB, past the caches: BatchNorm, ReLU and a max pool from DRAM.
+# A max pool from DRAM, as VGG's and U-Net's are. Not BatchNorm or ReLU at this size: their
+# time here varied 5x from one process to the next (2.5 or 13 ms for the same 51 MB), with
+# whether the allocator hands a 25 MB output back already mapped or page-faults it in.
 LARGE_SPEC = """\
 name: large
 input: [224, 224, 128]
 layers:
-  - batchnorm: {}
-  - relu: {}
   - maxpool: {k: 2}
 """
-
-
-def _overhead_spec() -> str:
-    """Convolutions with BatchNorm and ReLU, the rows networks are mostly made of, on 4x4x8
-    values: what a row costs that does almost nothing (Python, dispatch, allocation)."""
-    block = "  - conv: {c: 8, k: 3}\n"
-    return "name: overhead\ninput: [4, 4, 8]\nlayers:\n" + block * OVERHEAD_BLOCKS
 
 
 class Sample(NamedTuple):
@@ -110,10 +113,15 @@ class Sample(NamedTuple):
     flops: int
     traffic: int
     seconds: Fraction
+    weights: int = 0  # bytes of its traffic that are weights
+
+    def busy(self, overhead: Fraction = Fraction(0)) -> Fraction:
+        """Its time less ``overhead`` (at least a nanosecond)."""
+        return max(self.seconds - overhead, NANOSECOND)
 
     def rate(self, overhead: Fraction = Fraction(0)) -> Fraction:
-        busy = max(self.seconds - overhead, NANOSECOND)
-        return (self.flops if self.kind in (*COMPUTE_KINDS, "gemm") else self.traffic) / busy
+        work = self.flops if self.kind in (*COMPUTE_KINDS, "gemm") else self.traffic
+        return work / self.busy(overhead)
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,8 +136,9 @@ class Calibration:
     seconds: Fraction  # how long the calibration took
     gemm: Sample
     copy: Sample
-    overhead: Fraction  # seconds per row
-    samples: tuple[Sample, ...]
+    overhead: dict[str, Fraction]  # seconds per row, per row kind
+    samples: tuple[Sample, ...]  # the stages, the linear and the large networks
+    weights: tuple[Sample, ...]  # the compute kinds on the weights networks
     text: str  # the profile as YAML, with its comments
     device: Device
 
@@ -156,6 +165,7 @@ def _network_rows(text: str, repeats: int) -> list[Sample]:
             bytes_.flops,
             bytes_.traffic,
             t.least,
+            bytes_.weights,
         )
         for row, bytes_, t in zip(report.rows, moved, timing.rows, strict=True)
     ]
@@ -186,14 +196,21 @@ def calibrate(threads: int = 1, repeats: int = 5) -> Calibration:
             2 * COPY_BYTES,
             _timed(lambda: dst.copy_(src), repeats),
         )
-    tiny = _network_rows(_overhead_spec(), repeats)
-    overhead = Fraction(statistics.median(s.seconds for s in tiny))
+    # a tiny row takes tens of microseconds: 4x the runs, for the least disturbed
+    tiny = [s for size in TINY for s in _network_rows(_stage_spec(*size, 10), 4 * repeats)]
+    overhead = {
+        kind: Fraction(statistics.median(s.seconds for s in tiny if s.kind == kind))
+        for kind in (*COMPUTE_KINDS, *MEMORY_KINDS)
+        if any(s.kind == kind for s in tiny)
+    }
     samples = [s for stage in STAGES for s in _network_rows(_stage_spec(*stage), repeats)]
     samples += _network_rows(LINEAR_SPEC, repeats) + _network_rows(LARGE_SPEC, repeats)
     samples = [s for s in samples if s.flops or s.traffic]
+    weights = [s for size in WEIGHTS for s in _network_rows(_stage_spec(*size), repeats)]
+    weights = [s for s in weights if s.kind in COMPUTE_KINDS]
     elapsed = Fraction(time.perf_counter_ns() - began) * M.NANOSECOND
     when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    text = _profile(threads, when, str(torch.__version__), gemm, copy, overhead, samples)
+    text = _profile(threads, when, str(torch.__version__), gemm, copy, overhead, samples, weights)
     return Calibration(
         threads,
         M.machine(),
@@ -204,28 +221,42 @@ def calibrate(threads: int = 1, repeats: int = 5) -> Calibration:
         copy,
         overhead,
         tuple(samples),
+        tuple(weights),
         text,
         loads_device(text, path="host"),
     )
 
 
-def _fit(samples: list[Sample], overhead: Fraction) -> dict[str, Fraction]:
-    """Per kind, the rate its rows attained, their time less the overhead.
+def _fit(
+    samples: list[Sample], overhead: dict[str, Fraction]
+) -> tuple[dict[str, Fraction], dict[str, Fraction]]:
+    """Per kind, the FLOP/s (compute kinds) and the bytes/s its rows attained, t a row's time
+    less its kind's overhead.
 
-    A compute kind: the median over its rows of FLOPs / t, so that one shape a library runs
-    badly (a 3x3 convolution of 1024 channels on 7x7) does not set the rate of every other.
-    A memory kind: its rows' bytes over their time, sum over sum, which gives the rows that
-    take the time, those whose bytes come from DRAM rather than a cache, their weight."""
-    rates = {}
-    for kind in COMPUTE_KINDS:
-        attained = [s.rate(overhead) for s in samples if s.kind == kind]
-        if attained:
-            rates[kind] = Fraction(statistics.median_low(attained))
-    for kind in MEMORY_KINDS:
+    FLOP/s: the median over its rows of FLOPs / t, so that one shape a library runs badly (a
+    3x3 convolution of 1024 channels on 7x7) does not set the rate of every other. Bytes/s:
+    its rows' bytes over their time, sum over sum, which gives the rows that take the time,
+    those whose bytes come from DRAM rather than a cache, their weight."""
+    flops, moved = {}, {}
+    for kind in {s.kind for s in samples}:
         rows = [s for s in samples if s.kind == kind]
-        if rows:
-            busy = sum((max(s.seconds - overhead, NANOSECOND) for s in rows), Fraction(0))
-            rates[kind] = sum(s.traffic for s in rows) / busy
+        less = overhead.get(kind, Fraction(0))
+        if kind in COMPUTE_KINDS:
+            flops[kind] = Fraction(statistics.median_low(s.rate(less) for s in rows))
+        busy = sum((s.busy(less) for s in rows), Fraction(0))
+        moved[kind] = sum(s.traffic for s in rows) / busy
+    return flops, moved
+
+
+def _weight_rates(weights: list[Sample], overhead: dict[str, Fraction]) -> dict[str, Fraction]:
+    """Per compute kind, the bytes/s at which its rows on the weights networks read their
+    weights: weight bytes over time less the overhead, sum over sum (their activations are a
+    few kB, their arithmetic a few microseconds: the time is the weights')."""
+    rates = {}
+    for kind in {s.kind for s in weights}:
+        rows = [s for s in weights if s.kind == kind]
+        busy = sum((s.busy(overhead.get(kind, Fraction(0))) for s in rows), Fraction(0))
+        rates[kind] = sum(s.weights for s in rows) / busy
     return rates
 
 
@@ -243,15 +274,19 @@ def _profile(
     version: str,
     gemm: Sample,
     copy: Sample,
-    overhead: Fraction,
+    overhead: dict[str, Fraction],
     samples: list[Sample],
+    weights: list[Sample],
 ) -> str:
     """The ``host`` profile as YAML, every value with a comment on how it was measured."""
-    rates = _fit(samples, overhead)
-    peak = max([gemm.rate(), *(rates[k] for k in COMPUTE_KINDS if k in rates)])
-    bandwidth = max([copy.rate(), *(rates[k] for k in MEMORY_KINDS if k in rates)])
+    flops, rates = _fit(samples, overhead)
+    rates = {kind: rates[kind] for kind in MEMORY_KINDS if kind in rates}
+    read = _weight_rates(weights, overhead)
+    peak = max([gemm.rate(), *flops.values()])
+    bandwidth = max([copy.rate(), *rates.values(), *read.values()])
     giga = 10**9
     plural = "s" if threads != 1 else ""
+    tiny = ", ".join(f"{h}x{w}x{c}" for h, w, c in TINY)
     lines = [
         f"# Calibrated by `convcost calibrate --threads {threads}` on {when}, torch {version},",
         f"# {threads} thread{plural} (torch.set_num_threads): measured on this machine, valid",
@@ -267,22 +302,36 @@ def _profile(
         f"# the most bytes/s a micro-benchmark attained; a copy of {COPY_BYTES // 2**20} MiB "
         f"moved {_decimal(copy.rate() / giga)} GB/s (read + write)",
         f"bandwidth_gbs: {_decimal(bandwidth / giga)}",
-        f"# the median row of {OVERHEAD_BLOCKS} convolutions 3x3 with BatchNorm and ReLU on "
-        "4x4x8 values",
-        f"overhead_us: {_decimal(overhead * M.MICRO)}",
+        f"# per row kind, the median time of its rows on maps of {tiny} (H x W x C)",
+        "overhead_us:",
+    ]
+    lines += [f"  {kind}: {_decimal(time * M.MICRO)}" for kind, time in overhead.items()]
+    lines += [
         "# compute kinds: the median over their rows of FLOPs / (time - overhead), over the peak",
         "efficiency:",
     ]
     lines += [
-        f"  {kind}: {_decimal(max(rates[kind] / peak, Fraction(1, 10**4)))}"
+        f"  {kind}: {_decimal(max(flops[kind] / peak, Fraction(1, 10**4)))}"
         for kind in COMPUTE_KINDS
-        if kind in rates
+        if kind in flops
     ]
     lines += [
         "# memory kinds: their rows' bytes over their time less the overhead, over the bandwidth",
         "memory_efficiency:",
     ]
-    for kind in MEMORY_KINDS:
-        if kind in rates:
-            lines.append(f"  {kind}: {_decimal(max(rates[kind] / bandwidth, Fraction(1, 10**4)))}")
+    lines += [
+        f"  {kind}: {_decimal(max(rates[kind] / bandwidth, Fraction(1, 10**4)))}"
+        for kind in MEMORY_KINDS
+        if kind in rates
+    ]
+    lines += [
+        "# compute kinds on 2x2 and 4x4 maps of 256 and 512 channels: their weight bytes over",
+        "# their time less the overhead, over the bandwidth",
+        "weight_efficiency:",
+    ]
+    lines += [
+        f"  {kind}: {_decimal(max(read[kind] / bandwidth, Fraction(1, 10**4)))}"
+        for kind in COMPUTE_KINDS
+        if kind in read
+    ]
     return "\n".join(lines) + "\n"

@@ -4,11 +4,15 @@ For a row of FLOPs F and traffic B bytes (:mod:`convcost.analysis.memory`: weigh
 output, each read or written once) on a device (:mod:`convcost.devices`) at data type d:
 
 - compute time = F / (peak[d] x efficiency[kind]);
-- memory time = B / (bandwidth x memory_efficiency[kind]);
-- time = overhead + max(compute time, memory time); the row is compute-bound where its compute
-  time is at least its memory time, memory-bound otherwise;
-- attainable FLOP/s = F / (time - overhead) = min(peak x eff, intensity x bandwidth x mem_eff),
-  intensity = F / B (Williams, Waterman and Patterson 2009, "Roofline");
+- memory time = (B - W) / (bandwidth x memory_efficiency[kind]) + W / (bandwidth x
+  weight_efficiency[kind]), W the row's weight bytes (weight_efficiency is memory_efficiency
+  where the profile gives none, and then memory time = B / (bandwidth x memory_efficiency));
+- time = overhead[kind] + max(compute time, memory time) (the profile's overhead of a row, one
+  for every kind or one per kind); the row is compute-bound where its compute time is at least
+  its memory time, memory-bound otherwise;
+- attainable FLOP/s = F / (time - overhead) = min(peak x eff, intensity x bandwidth x mem_eff)
+  where the weights move at mem_eff, intensity = F / B (Williams, Waterman and Patterson 2009,
+  "Roofline");
 - a network's time is the sum of its rows' (run one after another, unfused, as PyTorch's
   eager mode runs them).
 
@@ -35,22 +39,18 @@ if TYPE_CHECKING:
     from convcost.devices import Device
     from convcost.network import LayerCost, Report
 
-_POOLS = frozenset(
-    {
-        LayerKind.MAXPOOL,
-        LayerKind.AVGPOOL,
-        LayerKind.GLOBAL_AVGPOOL,
-        LayerKind.GLOBAL_MAXPOOL,
-        LayerKind.ADAPTIVE_AVGPOOL,
-    }
-)
+_POOLS = frozenset({LayerKind.MAXPOOL, LayerKind.AVGPOOL, LayerKind.ADAPTIVE_AVGPOOL})
+# A global pool reads its input once, in order, and writes C values: on a CPU it runs at
+# about ten times a windowed max pool's bytes/s, so it is a kind of its own.
+_GLOBAL_POOLS = frozenset({LayerKind.GLOBAL_AVGPOOL, LayerKind.GLOBAL_MAXPOOL})
 
 
 def row_kind(row: LayerCost) -> str:
     """The row's kind for a roofline (``devices.ROW_KINDS``): ``pointwise`` (a 1x1 convolution,
     groups 1), ``conv`` (any other ungrouped convolution), ``depthwise`` (groups = input
-    channels > 1), ``grouped``, ``conv_transpose``, ``linear``, ``pool``, else
-    ``elementwise`` (norms, activations, adds, concat, shuffles, views, ...)."""
+    channels > 1), ``grouped``, ``conv_transpose``, ``linear``, ``pool`` (max, average and
+    adaptive pools), ``global_pool``, else ``elementwise`` (norms, activations, adds, concat,
+    shuffles, views, ...)."""
     kind = row.kind
     if kind is LayerKind.CONV2D:
         return conv_kind(row.layer.k, row.layer.groups, row.inputs[0][-1])  # type: ignore[union-attr]
@@ -60,6 +60,8 @@ def row_kind(row: LayerCost) -> str:
         return "linear"
     if kind in _POOLS:
         return "pool"
+    if kind in _GLOBAL_POOLS:
+        return "global_pool"
     return "elementwise"
 
 
@@ -96,17 +98,20 @@ class RooflineRow(NamedTuple):
 
 
 def estimate(
-    name: str, kind: str, flops: int, traffic: int, device: Device, dtype: str
+    name: str, kind: str, flops: int, traffic: int, device: Device, dtype: str, weights: int = 0
 ) -> RooflineRow:
-    """The roofline of one row (module docstring)."""
+    """The roofline of one row (module docstring); ``weights`` of its ``traffic`` bytes are its
+    weights."""
     compute = Fraction(flops) / device.compute_rate(dtype, kind)
-    moving = Fraction(traffic) / device.memory_rate(kind)
+    moving = Fraction(traffic - weights) / device.memory_rate(kind)
+    moving += Fraction(weights) / device.weight_rate(kind)
     if not flops and not traffic:
         bound = "none"
     else:
         bound = "compute" if compute >= moving else "memory"
-    time = device.overhead + max(compute, moving)
-    return RooflineRow(name, kind, flops, traffic, compute, moving, time, bound, device.overhead)
+    overhead = device.overhead(kind)
+    time = overhead + max(compute, moving)
+    return RooflineRow(name, kind, flops, traffic, compute, moving, time, bound, overhead)
 
 
 def traffic(params: int, buffers: int, inputs: int, output: int, dtype: str, batch: int) -> int:
@@ -222,7 +227,7 @@ def roofline(report: Report, device: Device, dtype: str = "fp32", batch: int = 1
     device.peak(dtype)  # the device has this data type, else a ConvcostError naming --dtype
     bytes_of = memory(report, dtype, batch)
     rows = tuple(
-        estimate(row.name, row_kind(row), moved.flops, moved.traffic, device, dtype)
+        estimate(row.name, row_kind(row), moved.flops, moved.traffic, device, dtype, moved.weights)
         for row, moved in zip(report.rows, bytes_of.rows, strict=True)
     )
     return Roofline(report.network, device, dtype, batch, rows)
@@ -324,7 +329,8 @@ def _layer_row(
         dtype,
         batch,
     )
-    return estimate(row.name, kind, flops, moved, device, dtype)
+    weights = int(row.params) * bytes_per_value(dtype)
+    return estimate(row.name, kind, flops, moved, device, dtype, weights)
 
 
 def devices_table(devices: list[Device]) -> Table:
