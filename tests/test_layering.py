@@ -44,7 +44,7 @@ ALLOWED: dict[str, set[str]] = {
     "analysis.*": _BELOW_SPEC
     | {"analysis.*", "spec", "blocks", "network", "tables", "views", "devices"},
     # --measure builds rows as PyTorch modules (torch imported inside functions only)
-    "analysis.measure": _BELOW_SPEC | {"network", "tables"},
+    "analysis.measure": _BELOW_SPEC | {"network", "tables", "analysis.memory"},
     # calibrate measures micro-benchmark networks and reads back the host profile it writes
     "analysis.calibrate": _BELOW_SPEC | {"analysis.*", "spec", "network", "tables", "devices"},
     # report renders tables: no analysis, no network at run time.

@@ -442,3 +442,18 @@ def test_memory_titles_are_their_keys_in_words() -> None:
     for table in (result.table(), result.totals_table()):
         for column in table.columns:
             assert column.title.lower().replace(" ", "_") == column.key, column
+
+
+def test_measure_refuses_what_would_not_fit_before_building_anything() -> None:
+    """--measure holds the weights, the peak activations and one row's tensors at fp32: for
+    unet at batch 8 that is past 2 GiB, refused before torch is even imported."""
+    from convcost.analysis.measure import MAX_MEASURE_BYTES, check_size
+
+    report = walk(spec.load("unet"))
+    weights = (report.totals.params + report.totals.buffers) * 4
+    held = memory(report, "fp32", 1)
+    alone = max(r.inputs + r.output for r in held.rows)
+    assert check_size(report, 1) == weights + held.peak_bytes + alone < MAX_MEASURE_BYTES
+    with pytest.raises(ConvcostError, match="lower --batch") as caught:
+        check_size(report, 8)
+    assert caught.value.field == "batch"

@@ -500,6 +500,30 @@ def current_threads() -> int:
     return int(load_torch().get_num_threads())
 
 
+# The most memory a measurement may take: weights and live activations at fp32.
+MAX_MEASURE_BYTES = 2**31
+
+
+def check_size(report: Report, batch: int) -> int:
+    """The bytes a measurement holds at once (``analysis.memory`` at fp32): the weights, the
+    peak activation memory of the network's run, and the largest row's inputs and output,
+    made again for its timing alone. A ``ConvcostError`` naming --batch past
+    ``MAX_MEASURE_BYTES``, before any tensor is made."""
+    from convcost.analysis.memory import memory
+
+    held = memory(report, "fp32", batch)
+    alone = max((row.inputs + row.output for row in held.rows), default=0)
+    need = held.model_bytes + held.peak_bytes + alone
+    if need > MAX_MEASURE_BYTES:
+        raise ConvcostError(
+            f"measuring {report.network} at batch {batch} needs {need:,} bytes (weights, peak "
+            f"activations and one row's tensors at fp32), more than {MAX_MEASURE_BYTES:,}; "
+            "lower --batch or --resolution",
+            field="batch",
+        )
+    return need
+
+
 def measure(
     report: Report,
     *,
@@ -517,8 +541,10 @@ def measure(
     ``threads`` threads and batch ``batch`` on ``device`` (``cpu``, or ``cuda`` where
     ``torch.cuda.is_available()``).
 
-    Checks the graph first: the network's output has the report's output shape.
+    Checks the graph first: the network's output has the report's output shape. Refuses,
+    before anything is built, a run that needs more than ``MAX_MEASURE_BYTES``.
     """
+    check_size(report, batch)
     torch = load_torch()
     set_threads(threads)
     if device == "cuda" and not torch.cuda.is_available():
@@ -711,6 +737,7 @@ __all__ = [
     "Timing",
     "build",
     "channels_first",
+    "check_size",
     "load_torch",
     "machine",
     "measure",
