@@ -295,7 +295,13 @@ def _plot(plot: str | None, force: bool, figure: Callable[[Any], Any]) -> None:
         return
     from convcost.report import plot as plotting
 
-    image = plotting.image(figure(plotting), plotting.FORMATS[os.path.splitext(plot)[1].lower()])
+    try:
+        drawn = figure(plotting)
+    except ConvcostError as error:
+        if error.field == "plot":  # more than a picture holds
+            raise _bad("--plot", error.message) from None
+        raise
+    image = plotting.image(drawn, plotting.FORMATS[os.path.splitext(plot)[1].lower()])
     _write_file([image], plot, force, binary=True)
 
 

@@ -392,3 +392,24 @@ def test_readmes_pictures_come_from_the_script(plotting: Any, tmp_path: Path) ->
         root = _svg(path.read_bytes())
         assert len(path.read_bytes()) < 150_000
         assert _texts(root)
+
+
+def test_a_per_layer_plot_of_more_rows_than_bars_is_refused(tmp_path: Path) -> None:
+    """2,001 rows (5,000 take matplotlib about 10 s): one line naming --plot, before any
+    drawing, and no file; --top brings it back within the bound."""
+    pytest.importorskip("matplotlib")  # without it, --plot stops at the install hint
+    from convcost.report.plot import MAX_BARS
+
+    spec_file = tmp_path / "long.yaml"
+    spec_file.write_text(
+        f"input: [8, 8, 3]\nlayers:\n  - conv: {{c: 8, k: 3, n: {MAX_BARS + 1}}}\n",
+        encoding="utf-8",
+    )
+    target = tmp_path / "long.png"
+    result = run("net", str(spec_file), "--plot", str(target))
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "error: Invalid value for '--plot': 2,001 rows is more than 2,000 bars; group them "
+        "with --depth N or keep the costliest with --top K\n"
+    )
+    assert not target.exists()

@@ -37,6 +37,7 @@ MAX_LABELS = 60  # layer names on one axis; more rows label every n-th
 MAX_POINT_LABELS = 60  # a sweep's variants labelled; beyond, only the Pareto front's
 MAX_LINES = 10  # a sweep's resolutions drawn as lines, each in the legend; beyond, points
 ROW_INCHES = 0.16  # height of one bar's row in a per-layer figure
+MAX_BARS = 2_000  # rows of a per-layer figure (5,000 take matplotlib about 10 s to draw)
 
 
 def image(figure: Figure, fmt: str) -> bytes:
@@ -60,9 +61,16 @@ def network_figure(report: Report, view: View | None = None) -> Figure:
     """Per-layer MACs and params of ``report`` as horizontal bars, coloured by layer type: one
     bar per row of ``report.layer_table(view)``, the rows the table shows (``View(fold=True)``
     for the terminal's default, ``depth`` by block, ``top`` the costliest); every row if None.
+    At most ``MAX_BARS`` rows, checked before anything is drawn.
     """
     table = report.layer_table(view)
     rows = list(table.rows() if callable(table.rows) else table.rows)
+    if len(rows) > MAX_BARS:
+        raise ConvcostError(
+            f"{len(rows):,} rows is more than {MAX_BARS:,} bars; group them with --depth N or "
+            "keep the costliest with --top K",
+            field="plot",
+        )
     names = [row.name for row in rows]
     categories = [row.category for row in rows]
     colours = _colours(categories)
