@@ -102,14 +102,32 @@ def estimate(
 ) -> RooflineRow:
     """The roofline of one row (module docstring); ``weights`` of its ``traffic`` bytes are its
     weights."""
-    compute = Fraction(flops) / device.compute_rate(dtype, kind)
-    moving = Fraction(traffic - weights) / device.memory_rate(kind)
-    moving += Fraction(weights) / device.weight_rate(kind)
+    return _estimate(name, kind, flops, traffic, weights, _rates(device, dtype, kind))
+
+
+# A row kind's rates on a device: FLOP/s, bytes/s, weight bytes/s, and its overhead in seconds.
+_Rates = tuple[Fraction, Fraction, Fraction, Fraction]
+
+
+def _rates(device: Device, dtype: str, kind: str) -> _Rates:
+    return (
+        device.compute_rate(dtype, kind),
+        device.memory_rate(kind),
+        device.weight_rate(kind),
+        device.overhead(kind),
+    )
+
+
+def _estimate(
+    name: str, kind: str, flops: int, traffic: int, weights: int, rates: _Rates
+) -> RooflineRow:
+    compute_rate, memory_rate, weight_rate, overhead = rates
+    compute = Fraction(flops) / compute_rate
+    moving = Fraction(traffic - weights) / memory_rate + Fraction(weights) / weight_rate
     if not flops and not traffic:
         bound = "none"
     else:
         bound = "compute" if compute >= moving else "memory"
-    overhead = device.overhead(kind)
     time = overhead + max(compute, moving)
     return RooflineRow(name, kind, flops, traffic, compute, moving, time, bound, overhead)
 
@@ -226,11 +244,16 @@ def roofline(report: Report, device: Device, dtype: str = "fp32", batch: int = 1
     """Every row of ``report`` on ``device`` at ``dtype`` and batch ``batch``."""
     device.peak(dtype)  # the device has this data type, else a ConvcostError naming --dtype
     bytes_of = memory(report, dtype, batch)
-    rows = tuple(
-        estimate(row.name, row_kind(row), moved.flops, moved.traffic, device, dtype, moved.weights)
-        for row, moved in zip(report.rows, bytes_of.rows, strict=True)
-    )
-    return Roofline(report.network, device, dtype, batch, rows)
+    rates: dict[str, _Rates] = {}  # each kind's, worked out once
+    rows = []
+    for row, moved in zip(report.rows, bytes_of.rows, strict=True):
+        kind = row_kind(row)
+        if kind not in rates:
+            rates[kind] = _rates(device, dtype, kind)
+        rows.append(
+            _estimate(row.name, kind, moved.flops, moved.traffic, moved.weights, rates[kind])
+        )
+    return Roofline(report.network, device, dtype, batch, tuple(rows))
 
 
 @dataclass(frozen=True, slots=True)
