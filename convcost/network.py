@@ -180,6 +180,16 @@ class Report:
         return self.variant.resolution
 
     @property
+    def variant_text(self) -> str:
+        """``alpha 0.75, 160x160``; ``as written`` for the spec's own width and resolution."""
+        parts = []
+        if self.alpha is not None:
+            parts.append(f"alpha {alpha_text(self.alpha)}")
+        if self.resolution is not None:
+            parts.append(f"{self.resolution[0]}x{self.resolution[1]}")
+        return ", ".join(parts) or "as written"
+
+    @property
     def output(self) -> Shape:
         return self.rows[-1].output if self.rows else self.input
 
@@ -313,6 +323,27 @@ class Report:
             ],
             sorted(self.totals.terms.items()),
         )
+
+
+def alpha_text(alpha: Fraction) -> str:
+    """A width multiplier as it is written: ``0.75``, ``1``, ``1.4``; ``1/3`` where no
+    decimal is exact."""
+    den = alpha.denominator
+    twos = fives = 0
+    while den % 2 == 0:
+        den //= 2
+        twos += 1
+    while den % 5 == 0:
+        den //= 5
+        fives += 1
+    if den != 1:
+        return str(alpha)
+    places = max(twos, fives)
+    if places == 0:
+        return str(alpha.numerator)
+    scaled = alpha.numerator * 10**places // alpha.denominator
+    whole, part = divmod(scaled, 10**places)
+    return f"{whole}.{part:0{places}d}"
 
 
 def _share(part: Count, whole: Count) -> Fraction:

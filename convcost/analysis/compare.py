@@ -16,7 +16,7 @@ from typing import Any
 
 from convcost.errors import ConvcostError
 from convcost.formulas import Count
-from convcost.network import Report
+from convcost.network import Report, alpha_text
 from convcost.tables import Audience, Column, Kind, Table
 from convcost.views import View, rows
 
@@ -31,18 +31,6 @@ def _ratio(part: Count, whole: Count) -> Fraction:
     return Fraction(0)
 
 
-def variant_text(report: Report) -> str:
-    """``alpha 0.75, 160x160``; ``as written`` for the spec's own width and resolution."""
-    from convcost.analysis.sweep import alpha_text
-
-    parts = []
-    if report.alpha is not None:
-        parts.append(f"alpha {alpha_text(report.alpha)}")
-    if report.resolution is not None:
-        parts.append(f"{report.resolution[0]}x{report.resolution[1]}")
-    return ", ".join(parts) or "as written"
-
-
 @dataclass(frozen=True, slots=True)
 class Entry:
     """One network of a comparison: its report and its params and MACs over the first's."""
@@ -54,7 +42,7 @@ class Entry:
 
     @property
     def variant(self) -> str:
-        return variant_text(self.report)
+        return self.report.variant_text
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,8 +176,6 @@ def _at_macs(i: int) -> Any:
 
 def _label(report: Report) -> str:
     """``mobilenet_v1``, or ``mobilenet_v1@0.75x160`` for a variant (the SPEC syntax)."""
-    from convcost.analysis.sweep import alpha_text
-
     label = report.network
     if report.alpha is not None or report.resolution is not None:
         label += "@" + alpha_text(report.alpha or Fraction(1))

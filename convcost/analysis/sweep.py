@@ -25,7 +25,7 @@ from typing import NamedTuple
 from convcost.conventions import EXACT, Convention
 from convcost.errors import ConvcostError
 from convcost.formulas import Count
-from convcost.network import LayerCost, Report, Totals, walk
+from convcost.network import LayerCost, Report, Totals, alpha_text, walk
 from convcost.spec import Spec
 from convcost.tables import Audience, Column, Kind, Table
 
@@ -158,27 +158,6 @@ class Sweep:
             self.rows,
             has_footer=False,
         )
-
-
-def alpha_text(alpha: Fraction) -> str:
-    """A width multiplier as it is written: ``0.75``, ``1``, ``1.4``; ``1/3`` where no
-    decimal is exact."""
-    den = alpha.denominator
-    twos = fives = 0
-    while den % 2 == 0:
-        den //= 2
-        twos += 1
-    while den % 5 == 0:
-        den //= 5
-        fives += 1
-    if den != 1:
-        return str(alpha)
-    places = max(twos, fives)
-    if places == 0:
-        return str(alpha.numerator)
-    scaled = alpha.numerator * 10**places // alpha.denominator
-    whole, part = divmod(scaled, 10**places)
-    return f"{whole}.{part:0{places}d}"
 
 
 def _own(shape: tuple[int, ...]) -> tuple[int, int]:

@@ -91,7 +91,7 @@ def network_figure(report: Report, view: View | None = None) -> Figure:
     macs_axes.set_yticks(list(positions)[::step], names[::step], fontsize=7 if step == 1 else 6)
     macs_axes.set_ylim(len(rows) - 0.5, -0.5)  # the first row on top, as in the table
     _legend(figure, colours)
-    figure.suptitle(f"{report.network}: MACs and params per layer ({_variant(report)})")
+    figure.suptitle(f"{report.network}: MACs and params per layer ({report.variant_text})")
     return figure
 
 
@@ -327,13 +327,3 @@ def _engineering(axis: Any, log: bool = False) -> None:
     if log:
         axis.set_major_locator(LogLocator(subs=(1, 2, 5)))
         axis.set_minor_formatter(NullFormatter())
-
-
-def _variant(report: Report) -> str:
-    """``alpha 0.75, 160x160``; ``as written`` for the spec's own width and resolution."""
-    parts = []
-    if report.alpha is not None:
-        parts.append(f"alpha {float(report.alpha):g}")
-    if report.resolution is not None:
-        parts.append(f"{report.resolution[0]}x{report.resolution[1]}")
-    return ", ".join(parts) or "as written"
